@@ -1,0 +1,26 @@
+"""``python -m clerk_app.check_config``: validate the settings and say which mode runs.
+
+``make run`` calls it before starting Reflex, so a bad configuration ends with
+one clear line (exit code 2) instead of a traceback from deep inside the build.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from clerk_app.settings import SettingsError, load_settings
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"clerk_app: configuration error: {exc}", file=sys.stderr)
+        return 2
+    where = "the local Clerk emulator" if settings.mode == "local" else settings.issuer
+    print(f"clerk_app: {settings.mode} mode ({where}), database {settings.db_url.split('://')[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

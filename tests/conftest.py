@@ -1,0 +1,53 @@
+"""Fixtures shared by every test: throwaway databases, on SQLite and PostgreSQL.
+
+PostgreSQL tests create a database of their own (``clerk_app_test_<random>``) on
+the server named by ``PG_TEST_URL`` (default: the machine's server) and drop it
+afterwards, so two runs never collide and nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+PG_TEST_URL = os.environ.get("PG_TEST_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _psycopg_url(url: str) -> sa.URL:
+    parsed = sa.make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+@pytest.fixture
+def pg_database_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    admin_url = _psycopg_url(PG_TEST_URL)
+    name = f"clerk_app_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_database_url(tmp_path) -> str:
+    """A fresh SQLite database file for one test."""
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request) -> str:
+    """Run the test once on SQLite and once on PostgreSQL."""
+    fixture = "sqlite_database_url" if request.param == "sqlite" else "pg_database_url"
+    return request.getfixturevalue(fixture)
