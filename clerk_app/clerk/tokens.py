@@ -1,0 +1,360 @@
+"""Verification of Clerk session tokens (RS256 JWTs) against the instance's JWKS.
+
+Design:
+
+* One exception, :class:`InvalidToken`, with a short ``reason``, for every way a token can
+  be bad, and for every way the key set can be unavailable. Callers never see another
+  exception type from :meth:`TokenVerifier.verify`.
+* The compact JWS is parsed here, strictly, rather than by ``jwt.decode``: the alphabet is
+  checked, base64url must be canonical (no padding, no junk characters, no stray trailing
+  bits, so one signature has exactly one spelling), JSON may not repeat a key or use
+  NaN/Infinity, and every claim is type-checked (``jwt.decode`` takes ``"exp": "9e9"``).
+  Keys are still PyJWT's: each JWKS entry becomes a :class:`jwt.PyJWK`, whose RS256
+  algorithm object checks the signature.
+* The hot path does no I/O and little Python: the header segment (identical on every token
+  signed by one key) is parsed once and remembered; the key object per ``kid`` is built
+  once per JWKS download; the payload is only parsed after its signature checks out.
+* The JWKS is fetched with httpx (async) only when a ``kid`` is unknown, at most once per
+  ``refetch_interval_s``, by a single task while concurrent callers wait for its result.
+  That is what makes Clerk key rotation work without letting a stream of forged ``kid``
+  values turn into a stream of requests. Key material comes from ``jwks_url`` alone:
+  ``jku``, ``x5u``, ``x5c`` and ``jwk`` headers are never read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import binascii
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from jwt import PyJWK
+
+logger = logging.getLogger(__name__)
+
+#: Longer inputs are rejected before any parsing (Clerk session tokens are under 2 KiB).
+MAX_TOKEN_LENGTH = 8192
+#: A JWKS response larger than this is refused.
+MAX_JWKS_BYTES = 256 * 1024
+_MAX_KID_LENGTH = 256
+_MIN_RSA_BITS = 2048
+_HEADER_CACHE_SIZE = 64
+
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+_TO_STANDARD_B64 = bytes.maketrans(b"-_", b"+/")
+# Characters allowed last in a canonical unpadded segment, by length % 4: the bits past
+# the final byte must be zero, otherwise two spellings would decode to the same bytes.
+_CANONICAL_LAST = {
+    0: None,
+    2: frozenset("AQgw"),
+    3: frozenset("AEIMQUYcgkosw048"),
+}
+_PADDING = {0: b"", 2: b"==", 3: b"="}
+_MISSING = object()
+
+
+class InvalidToken(Exception):
+    """The token must not be trusted; ``reason`` says why in a few words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _b64decode(segment: str) -> bytes:
+    """Decode one canonical base64url segment (the alphabet is checked by the caller)."""
+    remainder = len(segment) % 4
+    last = _CANONICAL_LAST.get(remainder, _MISSING)
+    if last is _MISSING or (last is not None and segment[-1] not in last):
+        raise InvalidToken("malformed")
+    return binascii.a2b_base64(
+        segment.encode("ascii").translate(_TO_STANDARD_B64) + _PADDING[remainder]
+    )
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ValueError("duplicate key")
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+
+
+def _json_object(segment: str, what: str) -> dict[str, Any]:
+    try:
+        value = _STRICT_JSON.decode(_b64decode(segment).decode("utf-8"))
+    except (ValueError, RecursionError):  # binascii.Error, UnicodeDecodeError, JSONDecodeError
+        raise InvalidToken("malformed") from None
+    if type(value) is not dict:
+        raise InvalidToken(f"{what} is not an object")
+    return value
+
+
+def _is_number(value: object) -> bool:
+    kind = type(value)  # bool is an int subclass and is not a timestamp
+    return kind is int or (kind is float and math.isfinite(value))  # type: ignore[arg-type]
+
+
+def _parse_jwks(body: bytes) -> dict[str, PyJWK]:
+    """The usable RS256 public keys of a JWKS document, by ``kid``."""
+    document = json.loads(body)
+    entries = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError("not a JWKS document")
+    keys: dict[str, PyJWK] = {}
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        kid = entry.get("kid")
+        if (
+            not isinstance(kid, str)
+            or not kid
+            or kid in keys
+            or entry.get("kty") != "RSA"
+            or entry.get("alg", "RS256") != "RS256"
+            or entry.get("use", "sig") != "sig"
+        ):
+            continue
+        try:
+            jwk = PyJWK(entry, algorithm="RS256")
+        except Exception:  # an unusable entry must not hide the usable ones
+            logger.warning("JWKS entry %r skipped: not a valid RSA key", kid)
+            continue
+        if isinstance(jwk.key, RSAPublicKey) and jwk.key.key_size >= _MIN_RSA_BITS:
+            keys[kid] = jwk
+    if not keys:
+        raise ValueError("no usable RS256 key")
+    return keys
+
+
+class TokenVerifier:
+    """Verifies Clerk session tokens; one instance per process, shared by all requests.
+
+    Args:
+        jwks_url: where the instance's JWKS is published (the only source of keys).
+        issuer: the exact expected ``iss`` (the Frontend API URL).
+        authorized_parties: origins accepted in ``azp`` when a token carries one.
+        leeway_s: clock skew tolerated on ``exp``, ``nbf`` and ``iat``.
+        http_client: used for JWKS requests when given (and then not closed here);
+            otherwise each (rare) download uses a short-lived client of its own.
+        jwks_headers: extra request headers, e.g. ``Authorization`` for the Backend API's
+            ``/v1/jwks``.
+        fetch_timeout_s: total time allowed for one JWKS download.
+        refetch_interval_s: minimum time between two JWKS downloads.
+        clock: wall clock for the time claims; monotonic: clock for the refetch interval.
+    """
+
+    def __init__(
+        self,
+        jwks_url: str,
+        issuer: str,
+        authorized_parties: Iterable[str],
+        leeway_s: float = 5,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        jwks_headers: Mapping[str, str] | None = None,
+        fetch_timeout_s: float = 5.0,
+        refetch_interval_s: float = 10.0,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not jwks_url.startswith(("https://", "http://")):
+            raise ValueError("jwks_url must be an http(s) URL")
+        if not isinstance(issuer, str) or not issuer:
+            raise ValueError("issuer must be a non-empty string")
+        if isinstance(authorized_parties, str):
+            raise TypeError("authorized_parties must be a list of origins, not a string")
+        if not (math.isfinite(leeway_s) and leeway_s >= 0):
+            raise ValueError("leeway_s must be a finite number >= 0")
+        self.jwks_url = jwks_url
+        self.issuer = issuer
+        self.authorized_parties = frozenset(authorized_parties)
+        self.leeway_s = float(leeway_s)
+        self._client = http_client
+        self._jwks_headers = {"Accept": "application/json", **(jwks_headers or {})}
+        self._fetch_timeout_s = fetch_timeout_s
+        self._refetch_interval_s = refetch_interval_s
+        self._clock = clock
+        self._monotonic = monotonic
+        self._keys: dict[str, PyJWK] = {}
+        self._header_kids: dict[str, str] = {}  # header segment -> kid, for valid headers
+        self._last_attempt: float | None = None
+        self._last_error: str | None = None
+        self._generation = 0  # completed download attempts, for single-flight waiters
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        #: JWKS download attempts so far (successful or not).
+        self.jwks_fetches = 0
+
+    @property
+    def known_kids(self) -> frozenset[str]:
+        """The key ids currently cached."""
+        return frozenset(self._keys)
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        """Return the claims of a valid session token.
+
+        Raises:
+            InvalidToken: for any token that is not a currently valid RS256 token signed
+                by a key of the JWKS with acceptable claims, or when the JWKS is needed
+                but cannot be downloaded.
+        """
+        if type(token) is not str:
+            raise InvalidToken("not a string")
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidToken("too long")
+        if _COMPACT_JWS.fullmatch(token) is None:
+            raise InvalidToken("malformed")
+        signing_input, _, signature = token.rpartition(".")
+        header_segment, _, payload_segment = signing_input.partition(".")
+
+        kid = self._header_kids.get(header_segment)
+        if kid is None:
+            kid = self._parse_header(header_segment)
+        jwk = self._keys.get(kid)
+        if jwk is None:
+            jwk = await self._key_after_refetch(kid)
+
+        if not jwk.Algorithm.verify(signing_input.encode("ascii"), jwk.key, _b64decode(signature)):
+            raise InvalidToken("bad signature")
+        claims = _json_object(payload_segment, "payload")
+        self._check_claims(claims)
+        return claims
+
+    async def warm_up(self) -> bool:
+        """Download the JWKS now unless keys are cached; return whether any key is usable."""
+        if not self._keys:
+            async with self._get_lock():
+                if not self._keys and self._may_fetch():
+                    await self._refetch()
+        return bool(self._keys)
+
+    # -- header and claims ------------------------------------------------------------
+
+    def _parse_header(self, segment: str) -> str:
+        header = _json_object(segment, "header")
+        if header.get("alg") != "RS256":
+            raise InvalidToken("unsupported alg")
+        if "crit" in header:  # no extension is understood here, so none may be critical
+            raise InvalidToken("unsupported crit header")
+        kid = header.get("kid")
+        if type(kid) is not str or not kid or len(kid) > _MAX_KID_LENGTH:
+            raise InvalidToken("missing or invalid kid")
+        if len(self._header_kids) >= _HEADER_CACHE_SIZE:
+            self._header_kids.clear()
+        self._header_kids[segment] = kid
+        return kid
+
+    def _check_claims(self, claims: dict[str, Any]) -> None:
+        now = self._clock()
+        leeway = self.leeway_s
+        # Comparisons keep the float on one side: int vs float compares exactly in
+        # Python, while ``huge_int + leeway`` would raise OverflowError.
+        exp = claims.get("exp", _MISSING)
+        if exp is _MISSING:
+            raise InvalidToken("missing exp")
+        if not _is_number(exp):
+            raise InvalidToken("invalid exp")
+        if exp <= now - leeway:
+            raise InvalidToken("expired")
+        nbf = claims.get("nbf", _MISSING)
+        if nbf is not _MISSING:
+            if not _is_number(nbf):
+                raise InvalidToken("invalid nbf")
+            if nbf > now + leeway:
+                raise InvalidToken("not yet valid")
+        iat = claims.get("iat", _MISSING)
+        if iat is not _MISSING:
+            if not _is_number(iat):
+                raise InvalidToken("invalid iat")
+            if iat > now + leeway:
+                raise InvalidToken("issued in the future")
+        iss = claims.get("iss")
+        if type(iss) is not str or iss != self.issuer:
+            raise InvalidToken("wrong issuer")
+        sub = claims.get("sub")
+        if type(sub) is not str or not sub:
+            raise InvalidToken("missing or invalid sub")
+        azp = claims.get("azp", _MISSING)
+        if azp is not _MISSING and (type(azp) is not str or azp not in self.authorized_parties):
+            raise InvalidToken("unauthorized party")
+        sid = claims.get("sid", _MISSING)
+        if sid is not _MISSING and type(sid) is not str:
+            raise InvalidToken("invalid sid")
+
+    # -- JWKS -------------------------------------------------------------------------
+
+    def _get_lock(self) -> asyncio.Lock:
+        # An asyncio.Lock belongs to the loop it is first contended on; a verifier that
+        # outlives its loop (tests, reloads) gets a fresh one instead of a RuntimeError.
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        return self._lock
+
+    def _may_fetch(self) -> bool:
+        last = self._last_attempt
+        return last is None or self._monotonic() - last >= self._refetch_interval_s
+
+    async def _key_after_refetch(self, kid: str) -> PyJWK:
+        seen = self._generation
+        async with self._get_lock():
+            # Whoever waited while another task downloaded uses that result.
+            if self._generation == seen and self._may_fetch():
+                await self._refetch()
+            jwk = self._keys.get(kid)
+        if jwk is None:
+            raise InvalidToken(self._last_error or "unknown kid")
+        return jwk
+
+    async def _refetch(self) -> None:
+        self._last_attempt = self._monotonic()
+        self.jwks_fetches += 1
+        try:
+            async with asyncio.timeout(self._fetch_timeout_s):
+                body = await self._download()
+            keys = _parse_jwks(body)
+        except Exception as exc:  # any failure is "no new keys"; the old ones stay usable
+            logger.warning("JWKS download from %s failed: %r", self.jwks_url, exc)
+            self._last_error = "jwks unavailable"
+        else:
+            self._keys = keys
+            self._last_error = None
+        finally:
+            self._generation += 1
+
+    async def _download(self) -> bytes:
+        if self._client is not None:
+            return await self._get(self._client)
+        # Downloads are rare (start-up, key rotation), so a client per download costs
+        # little and leaves nothing to close.
+        async with httpx.AsyncClient(timeout=self._fetch_timeout_s) as client:
+            return await self._get(client)
+
+    async def _get(self, client: httpx.AsyncClient) -> bytes:
+        request = client.build_request("GET", self.jwks_url, headers=self._jwks_headers)
+        response = await client.send(request, stream=True, follow_redirects=False)
+        try:
+            if response.status_code != 200:
+                raise ValueError(f"HTTP {response.status_code}")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_JWKS_BYTES:
+                    raise ValueError("JWKS response too large")
+            return bytes(body)
+        finally:
+            await response.aclose()
