@@ -1,0 +1,1 @@
+"""Hostile-input tests: every one must be refused, none may crash."""
