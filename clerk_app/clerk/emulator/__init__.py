@@ -1,0 +1,53 @@
+"""A local, Clerk-compatible server for development and tests.
+
+It stands in for Clerk's servers where the app talks to them: the JWKS, the
+Backend API's user endpoints, session tokens (RS256, Clerk v2 claims) and
+signed webhooks, plus emulator-only routes to mint tokens, open sessions and
+inject faults. Modules:
+
+* :mod:`.core` ``Emulator`` (the Python API), :mod:`.tokens` claims and :func:`clerk_claims`;
+* :mod:`.app` ``create_emulator_app`` (Starlette), routes in :mod:`.routes_api`
+  (Backend API) and :mod:`.routes_emulator` (emulator-only), plumbing in :mod:`.http`;
+* :mod:`.keys` signing keys / JWKS, :mod:`.store` users and sessions,
+  :mod:`.webhooks` Svix-signed delivery, :mod:`.faults` test knobs,
+  :mod:`.local_secrets` the persisted secret key and webhook secret.
+
+In local mode: ``create_emulator_app(Emulator.for_local_mode(settings))`` mounted at
+``settings.EMULATOR_PATH``, or simply :func:`local_emulator_app`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .app import create_emulator_app
+from .core import DEFAULT_WEBHOOK_PATH, Emulator
+from .errors import EmulatorError
+from .faults import Faults
+from .local_secrets import load_local_secrets
+from .tokens import clerk_claims
+from .webhooks import Delivery, WebhookSender
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from clerk_app.settings import Settings
+
+
+def local_emulator_app(settings: Settings) -> Starlette:
+    """The app to mount at ``settings.EMULATOR_PATH`` in local mode (emulator at ``.state``)."""
+    return create_emulator_app(Emulator.for_local_mode(settings))
+
+
+__all__ = [
+    "DEFAULT_WEBHOOK_PATH",
+    "Delivery",
+    "Emulator",
+    "EmulatorError",
+    "Faults",
+    "WebhookSender",
+    "clerk_claims",
+    "create_emulator_app",
+    "load_local_secrets",
+    "local_emulator_app",
+]
