@@ -1,0 +1,175 @@
+"""Applying a verified event to the database: once, atomically, or not at all.
+
+One transaction does three things, in this order:
+
+1. claim the ``svix-id`` (``INSERT … ON CONFLICT DO NOTHING`` into
+   ``processed_webhook``); if it was already there this is a redelivery, and we
+   stop without writing;
+2. apply the event through :mod:`clerk_app.sync` (upsert or tombstone);
+3. commit.
+
+Because the claim and the change commit together, a crash between them is
+impossible: either both happened (a retry is a duplicate) or neither did (a
+retry does the work). Two concurrent deliveries of the same message serialise
+on the claim's primary key; the loser sees a duplicate.
+
+Ordering is not our problem here, by design: ``sync_user`` ignores data older
+than what is stored and never touches a tombstone, and ``delete_user`` creates
+a tombstone even for an unknown user, so any delivery order converges.
+
+Error policy (what Svix should do next):
+
+* ``UserWithoutEmail``: acknowledged (2xx) and logged, nothing written; the
+  same payload would fail forever, and a later ``user.updated`` (or reconcile)
+  picks the user up once they have an address.
+* ``SyncConflict`` (unique values that kept colliding) and other integrity
+  errors: 409, so Svix retries later; never a 500.
+* The database being unreachable, locked or timing out: :class:`Unavailable`,
+  which the endpoint turns into a 503 so Svix retries.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import exc as sa_exc
+from sqlmodel import Session
+
+from clerk_app.sync import (
+    SyncConflict,
+    UserWithoutEmail,
+    claim_webhook,
+    delete_user,
+    prune_processed_webhooks,
+    sync_user_outcome,
+)
+
+from .events import DELETE_TYPE, ClerkEvent
+from .verify import Rejected
+
+logger = logging.getLogger("clerk_app.webhooks")
+
+SessionFactory = Callable[[], Session]
+
+#: Processed ids are kept this long (Svix retries for about a day; manual
+#: replays from the dashboard can come later, and are harmless anyway).
+RETENTION = timedelta(days=30)
+#: The purge runs at most this often per process, after a successful delivery.
+PURGE_INTERVAL_S = 3600.0
+
+
+class Status(enum.StrEnum):
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Result:
+    status: Status
+    #: What the change did: a ``SyncOutcome`` value, ``"deleted"``, or why it was skipped.
+    detail: str | None = None
+
+
+class Unavailable(Exception):
+    """The database could not be reached or used right now; the sender should retry."""
+
+
+def apply_event(session_factory: SessionFactory, svix_id: str, event: ClerkEvent) -> Result:
+    """Apply one verified delivery (blocking; run it in a worker thread).
+
+    Raises:
+        Rejected: 409 on a conflict that retrying later may resolve.
+        Unavailable: the database is unreachable or failing.
+    """
+    if not event.handled:
+        logger.info("webhook %s: ignoring event type %s", svix_id, event.type)
+        return Result(Status.IGNORED, event.type)
+    try:
+        return _apply(session_factory, svix_id, event)
+    except UserWithoutEmail:
+        logger.warning(
+            "webhook %s: %s for %s has no primary email address; acknowledged, not synced",
+            svix_id,
+            event.type,
+            event.user_id,
+        )
+        return Result(Status.SKIPPED, "no primary email address")
+    except (SyncConflict, sa_exc.IntegrityError) as exc:
+        logger.warning("webhook %s: conflict syncing %s: %s", svix_id, event.user_id, exc)
+        raise Rejected(409, "conflicting data; retry later") from None
+    except sa_exc.DataError as exc:
+        logger.warning("webhook %s: database refused a value: %s", svix_id, exc.orig)
+        raise Rejected(422, "a value was refused by the database") from None
+    except sa_exc.SQLAlchemyError as exc:
+        # Unreachable, locked, timed out, or misconfigured (e.g. migrations not
+        # applied): each is fixed by time or an operator, after which a retry
+        # succeeds, so each gets the same answer as an outage.
+        logger.error("webhook %s: database unavailable: %s", svix_id, exc)
+        raise Unavailable(str(exc)) from None
+
+
+def _apply(session_factory: SessionFactory, svix_id: str, event: ClerkEvent) -> Result:
+    with session_factory() as session:
+        try:
+            if not claim_webhook(session, svix_id, event.type):
+                session.rollback()
+                logger.info("webhook %s: duplicate delivery, already processed", svix_id)
+                return Result(Status.DUPLICATE)
+            if event.type == DELETE_TYPE:
+                delete_user(session, event.data["id"])
+                detail = "deleted"
+            else:
+                detail = sync_user_outcome(session, event.data).outcome.value
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    logger.info("webhook %s: %s %s -> %s", svix_id, event.type, event.user_id, detail)
+    return Result(Status.PROCESSED, detail)
+
+
+class Purger:
+    """Opportunistic retention: prune old processed ids at most once per interval.
+
+    Runs after a delivery has been answered-for (committed), in its own
+    transaction; a failure is logged and never affects the delivery.
+    """
+
+    def __init__(
+        self, retention: timedelta = RETENTION, interval_s: float = PURGE_INTERVAL_S
+    ) -> None:
+        self.retention = retention
+        self.interval_s = interval_s
+        self._last: float | None = None
+        self._lock = threading.Lock()
+
+    def due(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            if self._last is not None and now - self._last < self.interval_s:
+                return False
+            self._last = now
+            return True
+
+    def run(self, session_factory: SessionFactory) -> int:
+        try:
+            with session_factory() as session:
+                removed = prune_processed_webhooks(session, older_than=self.retention)
+                session.commit()
+        except sa_exc.SQLAlchemyError as exc:
+            logger.warning("webhook retention purge failed: %s", exc)
+            return 0
+        if removed:
+            logger.info("webhook retention purge: %d processed ids forgotten", removed)
+        return removed
+
+    def maybe_run(self, session_factory: SessionFactory) -> int:
+        return self.run(session_factory) if self.due() else 0
