@@ -1,0 +1,163 @@
+"""Engines, sessions and migrations: the only place that knows how to reach the database.
+
+* :func:`get_engine` returns one engine per URL (cached), with ``postgresql://``
+  rewritten to the psycopg 3 driver and SQLite configured for a web server:
+  WAL journal (readers never block the writer), a busy timeout (writers queue
+  instead of failing with "database is locked"), foreign keys on, and real
+  transactions (SQLAlchemy emits ``BEGIN`` itself, so SAVEPOINTs work; the
+  sqlite3 module's legacy mode would silently autocommit them).
+* :func:`session_scope` is the unit of work: commit on success, roll back on error.
+* :func:`upgrade` runs ``alembic upgrade head`` in-process (Makefile, tests, CLI);
+  the app never creates tables on import.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlmodel import Session
+
+DEFAULT_DB_URL = "sqlite:///reflex.db"
+#: How long a SQLite writer waits for the lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+
+
+def normalise_url(url: str | sa.URL) -> str:
+    """The URL with ``postgresql://`` (or ``postgres://``) pointed at psycopg 3."""
+    parsed = sa.make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def resolve_url(url: str | None = None) -> str:
+    """``url``, else the configured ``REFLEX_DB_URL``, else the SQLite default; normalised."""
+    if not url:
+        from clerk_app.settings import get_settings
+
+        url = get_settings().db_url or DEFAULT_DB_URL
+    return normalise_url(url)
+
+
+def make_engine(url: str, **kwargs: Any) -> sa.Engine:
+    """A new (uncached) engine for ``url``; ``kwargs`` go to :func:`sqlalchemy.create_engine`."""
+    url = normalise_url(url)
+    if not sa.make_url(url).drivername.startswith("sqlite"):
+        return sa.create_engine(url, **kwargs)
+    kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
+    engine = sa.create_engine(url, **kwargs)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control away from the sqlite3 module (see module docstring).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # Safe with WAL (a power loss may lose the last commits, never corrupts).
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+_engines: dict[str, sa.Engine] = {}
+_engines_by_arg: dict[str | None, sa.Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def get_engine(url: str | None = None) -> sa.Engine:
+    """The process-wide engine for ``url`` (default: the configured database)."""
+    engine = _engines_by_arg.get(url)  # fast path: no URL parsing on every session
+    if engine is None:
+        key = resolve_url(url)
+        with _engines_lock:
+            engine = _engines.get(key)
+            if engine is None:
+                engine = _engines[key] = make_engine(key)
+            _engines_by_arg[url] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every cached engine's connections and forget them (tests, forks)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _engines_by_arg.clear()
+
+
+def new_session(url: str | None = None) -> Session:
+    """A session on :func:`get_engine`; objects stay readable after commit."""
+    return Session(get_engine(url), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """``with session_scope() as session:`` commits on success, rolls back on error."""
+    with new_session(url) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _alembic_config(url: str | None) -> Any:
+    from alembic.config import Config
+
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(ALEMBIC_INI.parent / "alembic"))
+    # Passed as an attribute, not an ini option: configparser would choke on "%" in passwords.
+    config.attributes["db_url"] = resolve_url(url)
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` (``alembic upgrade head``) on ``url``."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(url), revision)
+
+
+def downgrade(url: str | None = None, revision: str = "base") -> None:
+    """Revert migrations down to ``revision`` (default: an empty database)."""
+    from alembic import command
+
+    command.downgrade(_alembic_config(url), revision)
+
+
+def compare_server_default(
+    context: Any,
+    inspected_column: Any,
+    metadata_column: Any,
+    inspected_default: str | None,
+    metadata_default: Any,
+    rendered_metadata_default: str | None,
+) -> bool | None:
+    """Alembic hook: compare random id defaults by function, not by value.
+
+    Alembic compares PostgreSQL defaults by evaluating both expressions, which
+    for a random id always differs. Everything else: Alembic's own comparison.
+    """
+    from clerk_app.models import random_user_id
+
+    arg = getattr(metadata_default, "arg", None)
+    if not isinstance(arg, random_user_id):
+        return None
+    marker = "gen_random_uuid" if context.dialect.name == "postgresql" else "randomblob"
+    return marker not in (inspected_default or "")

@@ -1,0 +1,205 @@
+"""The ``user`` and ``processed_webhook`` tables, and the shapes the UI reads and writes.
+
+``User`` holds two kinds of fields:
+
+* Clerk-managed (``email``, names, ``image_url``, ``username``): written only by
+  :mod:`clerk_app.sync`, from Clerk's data; Clerk is their source of truth.
+* App-managed (``bio`` … ``github``, preferences): written only by
+  :func:`clerk_app.profiles.update_profile`, from :class:`ProfileUpdate`.
+
+``email`` is unique but nullable: NULL means "released" (see :mod:`clerk_app.sync`),
+which is how a deleted account, or a stale row, gives its address back so the
+account that now owns it in Clerk can sync. Every column a raw ``INSERT`` may
+omit has a server default, including the id.
+
+Form validation lives in :mod:`clerk_app.profile_form` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlmodel import Field, SQLModel
+
+from clerk_app.profile_form import ProfileUpdate, validate_profile
+
+USER_ID_LENGTH = 21
+
+
+def new_user_id() -> str:
+    """A 21-character URL-safe random id (126 bits, like a nanoid)."""
+    return secrets.token_urlsafe(16)[:USER_ID_LENGTH]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database.
+
+    PostgreSQL stores ``timestamptz``; SQLite has no time zones, so values are
+    stored as UTC and read back with ``tzinfo=UTC``. Naive values are refused:
+    they are always a bug.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: use an aware (UTC) datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class random_user_id(sa.sql.expression.FunctionElement[str]):
+    """Server-side default id for raw ``INSERT``s (21 hex chars; the app uses new_user_id)."""
+
+    type = sa.String()
+    name = "random_user_id"
+    inherit_cache = True
+
+
+@compiles(random_user_id, "postgresql")
+def _random_user_id_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    return "substr(replace(CAST(gen_random_uuid() AS TEXT), '-', ''), 1, 21)"
+
+
+@compiles(random_user_id, "sqlite")
+def _random_user_id_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return "substr(lower(hex(randomblob(11))), 1, 21)"
+
+
+def _now_default() -> Any:
+    return {"server_default": sa.text("CURRENT_TIMESTAMP")}
+
+
+class User(SQLModel, table=True):
+    """One Clerk user, as the app knows it."""
+
+    __tablename__ = "user"
+    __table_args__ = (
+        sa.UniqueConstraint("clerk_id", name="uq_user_clerk_id"),
+        sa.UniqueConstraint("email", name="uq_user_email"),
+        sa.UniqueConstraint("username", name="uq_user_username"),
+    )
+
+    id: str = Field(
+        default_factory=new_user_id,
+        primary_key=True,
+        sa_type=sa.String(USER_ID_LENGTH),
+        sa_column_kwargs={"server_default": random_user_id()},
+    )
+    clerk_id: str
+
+    # Clerk-managed.
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    image_url: str | None = None
+    username: str | None = None
+
+    # App-managed.
+    bio: str | None = None
+    company: str | None = None
+    job_title: str | None = None
+    location: str | None = None
+    website: str | None = None
+    twitter: str | None = None
+    linkedin: str | None = None
+    github: str | None = None
+    email_notifications: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    theme: str = Field(default="light", sa_column_kwargs={"server_default": "light"})
+    language: str = Field(default="fr", sa_column_kwargs={"server_default": "fr"})
+
+    # Sync bookkeeping.
+    # Clerk's updated_at (ms) of the data last applied: older deliveries change nothing.
+    clerk_updated_at: int = Field(
+        default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"}
+    )
+    # When Clerk data was last applied (even if unchanged): /members shows "last synced".
+    synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Tombstone: set by delete_user; a deleted user is never updated or resurrected.
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, sa_column_kwargs=_now_default()
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=UTCDateTime,
+        sa_column_kwargs={**_now_default(), "onupdate": utcnow},
+    )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class ProcessedWebhook(SQLModel, table=True):
+    """One webhook delivery already handled, keyed by its ``svix-id`` (stable across retries).
+
+    Rows older than the retry window can be pruned
+    (:func:`clerk_app.sync.prune_processed_webhooks`).
+    """
+
+    __tablename__ = "processed_webhook"
+
+    svix_id: str = Field(primary_key=True)
+    event_type: str
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, index=True, sa_column_kwargs=_now_default()
+    )
+
+
+class UserPublic(SQLModel):
+    """What the members page shows: everything but the sync bookkeeping and Clerk's id."""
+
+    id: str
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    image_url: str | None = None
+    username: str | None = None
+    bio: str | None = None
+    company: str | None = None
+    job_title: str | None = None
+    location: str | None = None
+    website: str | None = None
+    twitter: str | None = None
+    linkedin: str | None = None
+    github: str | None = None
+    email_notifications: bool = True
+    theme: str = "light"
+    language: str = "fr"
+    synced_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_user(cls, user: User) -> UserPublic:
+        return cls.model_validate(user, from_attributes=True)
+
+
+__all__ = [
+    "ProcessedWebhook",
+    "ProfileUpdate",
+    "User",
+    "UserPublic",
+    "new_user_id",
+    "utcnow",
+    "validate_profile",
+]
