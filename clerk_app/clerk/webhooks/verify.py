@@ -33,8 +33,10 @@ from svix.webhooks import Webhook, WebhookVerificationError
 MAX_BODY_BYTES = 1024 * 1024
 #: Svix's replay window, in seconds, either side of our clock.
 TOLERANCE_S = 5 * 60
-#: Upper bound on the signatures we try (Svix sends one per active secret).
+#: Upper bound on the signatures we try (Svix sends one per active secret),
+#: and on the header entries we even look at.
 MAX_SIGNATURES = 16
+_MAX_ENTRIES = 64
 
 _ID_RE = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, no spaces
 _TIMESTAMP_RE = re.compile(r"^[0-9]{1,15}$")
@@ -114,14 +116,19 @@ def svix_headers(header_items: list[tuple[str, str]]) -> tuple[str, str, str]:
 
 
 def _usable_signatures(header: str) -> list[str]:
-    """The well-formed ``v1,<base64>`` entries of a signature header, spacing normalised."""
+    """The well-formed ``v1,<canonical base64>`` entries of a signature header."""
     usable = []
-    for entry in header.split():
+    for entry in header.split(maxsplit=_MAX_ENTRIES)[:_MAX_ENTRIES]:
         if not _SIGNATURE_RE.match(entry):
             continue  # other versions or junk: Svix's rule is to skip what we don't know
         try:
-            base64.b64decode(entry[3:], validate=True)
+            mac = base64.b64decode(entry[3:], validate=True)
         except binascii.Error:
+            continue
+        # Canonical encodings only: base64 decoding ignores a final character's
+        # unused bits, so several strings decode to one MAC. Svix always sends the
+        # canonical one; accepting others would make the header malleable.
+        if base64.b64encode(mac).decode() != entry[3:]:
             continue
         usable.append(entry)
     return usable[:MAX_SIGNATURES]
