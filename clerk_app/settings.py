@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -66,6 +67,22 @@ def publishable_key_for(host: str, *, live: bool = False) -> str:
     return f"pk_{'live' if live else 'test'}_{encoded}"
 
 
+def _reflex_url(attribute: str, fallback: str) -> str:
+    """``api_url`` / ``deploy_url`` the way Reflex derives them when they are not set.
+
+    ``reflex run --backend-port Y --frontend-port X`` passes the ports to the backend
+    process as ``REFLEX_BACKEND_PORT`` / ``REFLEX_FRONTEND_PORT``, and Reflex rebuilds
+    ``http://localhost:<port>`` from them. Reading the same variables here (rather than
+    calling ``reflex.config.get_config()``, which imports ``rxconfig.py``, which builds
+    these settings) keeps the two in agreement without an import cycle.
+    """
+    port_var = "REFLEX_BACKEND_PORT" if attribute == "api_url" else "REFLEX_FRONTEND_PORT"
+    port = os.environ.get(port_var, "").strip()
+    if port.isdigit():
+        return f"http://localhost:{int(port)}"
+    return fallback
+
+
 class Settings(BaseSettings):
     """Everything the app reads from its environment."""
 
@@ -91,12 +108,15 @@ class Settings(BaseSettings):
     env_mode: Literal["dev", "prod"] = Field(
         "dev", validation_alias=AliasChoices("REFLEX_ENV_MODE", "env_mode")
     )
+    #: The browser-facing origins. Unset, they follow Reflex's own config (``deploy_url``,
+    #: ``api_url``), so ``reflex run --frontend-port X --backend-port Y`` just works.
     frontend_url: str = Field(
-        "http://localhost:3000",
+        default_factory=lambda: _reflex_url("deploy_url", "http://localhost:3000"),
         validation_alias=AliasChoices("REFLEX_DEPLOY_URL", "frontend_url"),
     )
     backend_url: str = Field(
-        "http://localhost:8000", validation_alias=AliasChoices("REFLEX_API_URL", "backend_url")
+        default_factory=lambda: _reflex_url("api_url", "http://localhost:8000"),
+        validation_alias=AliasChoices("REFLEX_API_URL", "backend_url"),
     )
     #: Where the local emulator keeps its key pair, secrets and users.
     clerk_emulator_dir: Path = Path(".clerk_emulator")
@@ -108,10 +128,20 @@ class Settings(BaseSettings):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("clerk_publishable_key", "clerk_jwks_url", "clerk_issuer", mode="before")
+    @field_validator(
+        "clerk_publishable_key", "clerk_jwks_url", "clerk_issuer", "redis_url", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("clerk_api_url", "db_url", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object, info) -> object:
+        # A copied .env.example leaves these empty: empty means "the default".
+        if isinstance(value, str) and not value.strip():
+            return cls.model_fields[info.field_name].default
+        return value
 
     @field_validator("clerk_secret_key", "clerk_webhook_signing_secret", mode="before")
     @classmethod

@@ -147,3 +147,11 @@ def test_refusal_is_one_clear_line_not_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
     assert "CLERK_SECRET_KEY is not" in result.stderr
+
+
+def test_blank_values_from_a_copied_env_example_mean_defaults(tmp_path):
+    (tmp_path / ".env").write_text("CLERK_PUBLISHABLE_KEY=\nCLERK_API_URL=\nREFLEX_DB_URL=\n")
+    settings = load_settings()
+    assert settings.mode == "local"
+    assert settings.clerk_api_url == "https://api.clerk.com"
+    assert settings.db_url == "sqlite:///reflex.db"
