@@ -9,24 +9,20 @@ Design:
   checked, base64url must be canonical (no padding, no junk characters, no stray trailing
   bits, so one signature has exactly one spelling), JSON may not repeat a key or use
   NaN/Infinity, and every claim is type-checked (``jwt.decode`` takes ``"exp": "9e9"``).
-  Keys are still PyJWT's: each JWKS entry becomes a :class:`jwt.PyJWK`, whose RS256
-  algorithm object checks the signature.
+  Keys are still PyJWT's: :mod:`clerk_app.clerk.jwks` turns each JWKS entry into a
+  :class:`jwt.PyJWK`, whose RS256 algorithm object checks the signature.
 * The hot path does no I/O and little Python: the header segment (identical on every token
   signed by one key) is parsed once and remembered; the key object per ``kid`` is built
   once per JWKS download; the payload is only parsed after its signature checks out.
-* The JWKS is fetched with httpx (async) only when a ``kid`` is unknown, at most once per
-  ``refetch_interval_s``, by a single task while concurrent callers wait for its result.
-  That is what makes Clerk key rotation work without letting a stream of forged ``kid``
-  values turn into a stream of requests. Key material comes from ``jwks_url`` alone:
-  ``jku``, ``x5u``, ``x5c`` and ``jwk`` headers are never read.
+* An unknown ``kid`` asks the JWKS cache for one (rate-limited, single-flight) download:
+  Clerk key rotation just works, forged ``kid`` values cost nothing. Key material comes
+  from ``jwks_url`` alone: ``jku``, ``x5u``, ``x5c`` and ``jwk`` headers are never read.
 """
 
 from __future__ import annotations
 
-import asyncio
 import binascii
 import json
-import logging
 import math
 import re
 import time
@@ -34,17 +30,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from jwt import PyJWK
 
-logger = logging.getLogger(__name__)
+from clerk_app.clerk.jwks import JWKSCache
 
 #: Longer inputs are rejected before any parsing (Clerk session tokens are under 2 KiB).
 MAX_TOKEN_LENGTH = 8192
-#: A JWKS response larger than this is refused.
-MAX_JWKS_BYTES = 256 * 1024
 _MAX_KID_LENGTH = 256
-_MIN_RSA_BITS = 2048
 _HEADER_CACHE_SIZE = 64
 
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
@@ -108,38 +99,6 @@ def _is_number(value: object) -> bool:
     return kind is int or (kind is float and math.isfinite(value))  # type: ignore[arg-type]
 
 
-def _parse_jwks(body: bytes) -> dict[str, PyJWK]:
-    """The usable RS256 public keys of a JWKS document, by ``kid``."""
-    document = json.loads(body)
-    entries = document.get("keys") if isinstance(document, dict) else None
-    if not isinstance(entries, list):
-        raise ValueError("not a JWKS document")
-    keys: dict[str, PyJWK] = {}
-    for entry in entries:
-        if not isinstance(entry, dict):
-            continue
-        kid = entry.get("kid")
-        if (
-            not isinstance(kid, str)
-            or not kid
-            or kid in keys
-            or entry.get("kty") != "RSA"
-            or entry.get("alg", "RS256") != "RS256"
-            or entry.get("use", "sig") != "sig"
-        ):
-            continue
-        try:
-            jwk = PyJWK(entry, algorithm="RS256")
-        except Exception:  # an unusable entry must not hide the usable ones
-            logger.warning("JWKS entry %r skipped: not a valid RSA key", kid)
-            continue
-        if isinstance(jwk.key, RSAPublicKey) and jwk.key.key_size >= _MIN_RSA_BITS:
-            keys[kid] = jwk
-    if not keys:
-        raise ValueError("no usable RS256 key")
-    return keys
-
-
 class TokenVerifier:
     """Verifies Clerk session tokens; one instance per process, shared by all requests.
 
@@ -183,26 +142,26 @@ class TokenVerifier:
         self.issuer = issuer
         self.authorized_parties = frozenset(authorized_parties)
         self.leeway_s = float(leeway_s)
-        self._client = http_client
-        self._jwks_headers = {"Accept": "application/json", **(jwks_headers or {})}
-        self._fetch_timeout_s = fetch_timeout_s
-        self._refetch_interval_s = refetch_interval_s
         self._clock = clock
-        self._monotonic = monotonic
-        self._keys: dict[str, PyJWK] = {}
+        self._jwks = JWKSCache(
+            jwks_url,
+            http_client=http_client,
+            headers=jwks_headers,
+            fetch_timeout_s=fetch_timeout_s,
+            refetch_interval_s=refetch_interval_s,
+            monotonic=monotonic,
+        )
         self._header_kids: dict[str, str] = {}  # header segment -> kid, for valid headers
-        self._last_attempt: float | None = None
-        self._last_error: str | None = None
-        self._generation = 0  # completed download attempts, for single-flight waiters
-        self._lock: asyncio.Lock | None = None
-        self._lock_loop: asyncio.AbstractEventLoop | None = None
-        #: JWKS download attempts so far (successful or not).
-        self.jwks_fetches = 0
+
+    @property
+    def jwks_fetches(self) -> int:
+        """JWKS download attempts so far (successful or not)."""
+        return self._jwks.fetches
 
     @property
     def known_kids(self) -> frozenset[str]:
         """The key ids currently cached."""
-        return frozenset(self._keys)
+        return frozenset(self._jwks.keys)
 
     async def verify(self, token: str) -> dict[str, Any]:
         """Return the claims of a valid session token.
@@ -224,9 +183,11 @@ class TokenVerifier:
         kid = self._header_kids.get(header_segment)
         if kid is None:
             kid = self._parse_header(header_segment)
-        jwk = self._keys.get(kid)
+        jwk = self._jwks.keys.get(kid)
         if jwk is None:
-            jwk = await self._key_after_refetch(kid)
+            jwk = await self._jwks.refetch_for(kid)
+            if jwk is None:
+                raise InvalidToken(self._jwks.last_error or "unknown kid")
 
         if not jwk.Algorithm.verify(signing_input.encode("ascii"), jwk.key, _b64decode(signature)):
             raise InvalidToken("bad signature")
@@ -236,11 +197,7 @@ class TokenVerifier:
 
     async def warm_up(self) -> bool:
         """Download the JWKS now unless keys are cached; return whether any key is usable."""
-        if not self._keys:
-            async with self._get_lock():
-                if not self._keys and self._may_fetch():
-                    await self._refetch()
-        return bool(self._keys)
+        return await self._jwks.ensure_loaded()
 
     # -- header and claims ------------------------------------------------------------
 
@@ -294,67 +251,3 @@ class TokenVerifier:
         sid = claims.get("sid", _MISSING)
         if sid is not _MISSING and type(sid) is not str:
             raise InvalidToken("invalid sid")
-
-    # -- JWKS -------------------------------------------------------------------------
-
-    def _get_lock(self) -> asyncio.Lock:
-        # An asyncio.Lock belongs to the loop it is first contended on; a verifier that
-        # outlives its loop (tests, reloads) gets a fresh one instead of a RuntimeError.
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._lock_loop is not loop:
-            self._lock, self._lock_loop = asyncio.Lock(), loop
-        return self._lock
-
-    def _may_fetch(self) -> bool:
-        last = self._last_attempt
-        return last is None or self._monotonic() - last >= self._refetch_interval_s
-
-    async def _key_after_refetch(self, kid: str) -> PyJWK:
-        seen = self._generation
-        async with self._get_lock():
-            # Whoever waited while another task downloaded uses that result.
-            if self._generation == seen and self._may_fetch():
-                await self._refetch()
-            jwk = self._keys.get(kid)
-        if jwk is None:
-            raise InvalidToken(self._last_error or "unknown kid")
-        return jwk
-
-    async def _refetch(self) -> None:
-        self._last_attempt = self._monotonic()
-        self.jwks_fetches += 1
-        try:
-            async with asyncio.timeout(self._fetch_timeout_s):
-                body = await self._download()
-            keys = _parse_jwks(body)
-        except Exception as exc:  # any failure is "no new keys"; the old ones stay usable
-            logger.warning("JWKS download from %s failed: %r", self.jwks_url, exc)
-            self._last_error = "jwks unavailable"
-        else:
-            self._keys = keys
-            self._last_error = None
-        finally:
-            self._generation += 1
-
-    async def _download(self) -> bytes:
-        if self._client is not None:
-            return await self._get(self._client)
-        # Downloads are rare (start-up, key rotation), so a client per download costs
-        # little and leaves nothing to close.
-        async with httpx.AsyncClient(timeout=self._fetch_timeout_s) as client:
-            return await self._get(client)
-
-    async def _get(self, client: httpx.AsyncClient) -> bytes:
-        request = client.build_request("GET", self.jwks_url, headers=self._jwks_headers)
-        response = await client.send(request, stream=True, follow_redirects=False)
-        try:
-            if response.status_code != 200:
-                raise ValueError(f"HTTP {response.status_code}")
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > MAX_JWKS_BYTES:
-                    raise ValueError("JWKS response too large")
-            return bytes(body)
-        finally:
-            await response.aclose()

@@ -13,7 +13,8 @@ import socket
 import httpx
 import pytest
 
-from clerk_app.clerk.tokens import MAX_JWKS_BYTES, MAX_TOKEN_LENGTH, InvalidToken, TokenVerifier
+from clerk_app.clerk.jwks import MAX_JWKS_BYTES
+from clerk_app.clerk.tokens import MAX_TOKEN_LENGTH, InvalidToken, TokenVerifier
 from tests.utils.tokens import (
     DROP,
     ISSUER,
@@ -464,11 +465,6 @@ def _spoil_not_found(server):
     server.status = 404
 
 
-def _spoil_redirect(server):
-    server.status = 302
-    server.headers = {"location": "https://clerk.example.test/other.json"}
-
-
 def _spoil_not_json(server):
     server.body = b"<html>maintenance</html>"
 
@@ -510,7 +506,6 @@ def _spoil_unexpected_error(server):
     [
         _spoil_status,
         _spoil_not_found,
-        _spoil_redirect,
         _spoil_not_json,
         _spoil_json_list,
         _spoil_keys_not_list,
@@ -529,10 +524,27 @@ async def test_jwks_failure_is_invalid_token(verifier, server, spoil):
     assert verifier.jwks_fetches == 1
 
 
+async def test_jwks_redirect_is_not_followed(make_verifier):
+    # Key material comes from the configured URL only, not from wherever it points.
+    seen: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if request.url.path == "/elsewhere.json":
+            return httpx.Response(200, json=jwks(KEY))
+        return httpx.Response(302, headers={"location": "/elsewhere.json"})
+
+    verifier = make_verifier(http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
+    assert await rejected(verifier, mint(KEY)) == "jwks unavailable"
+    assert seen == ["/.well-known/jwks.json"]
+
+
 async def test_jwks_timeout(make_verifier, server):
     server.gate = asyncio.Event()  # never set: the server never answers
     verifier = make_verifier(fetch_timeout_s=0.05)
-    assert await rejected(verifier, mint(KEY)) == "jwks unavailable"
+    # The outer bound turns a missing timeout into a failure instead of a hang.
+    reason = await asyncio.wait_for(rejected(verifier, mint(KEY)), timeout=10)
+    assert reason == "jwks unavailable"
 
 
 async def test_failed_refetch_keeps_the_cached_keys(verifier, server, monotonic):

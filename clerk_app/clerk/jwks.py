@@ -1,0 +1,170 @@
+"""The key set a :class:`~clerk_app.clerk.tokens.TokenVerifier` trusts, and how it is refreshed.
+
+The JWKS is downloaded with httpx (async, so the event loop keeps serving) only when a
+token names a ``kid`` the cache does not hold: that is how Clerk key rotation is picked
+up. Downloads are rate-limited (one attempt per ``refetch_interval_s``, failed or not) so
+a stream of forged ``kid`` values cannot become a stream of requests, and single-flight:
+callers arriving while a download is in progress wait for it and use its result.
+
+Each entry becomes a :class:`jwt.PyJWK`, built once per download. Only RSA public keys of
+at least 2048 bits meant for RS256 signatures are kept. A failed download (network
+error, timeout, non-200 status, redirect, oversized or invalid document, no usable key)
+changes nothing: the keys already cached stay in use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from jwt import PyJWK
+
+logger = logging.getLogger(__name__)
+
+#: A JWKS response larger than this is refused.
+MAX_JWKS_BYTES = 256 * 1024
+_MIN_RSA_BITS = 2048
+
+
+def parse_jwks(body: bytes) -> dict[str, PyJWK]:
+    """The usable RS256 public keys of a JWKS document, by ``kid``.
+
+    Raises:
+        ValueError: not a JWKS document, or not one usable key in it.
+    """
+    document = json.loads(body)
+    entries = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError("not a JWKS document")
+    keys: dict[str, PyJWK] = {}
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        kid = entry.get("kid")
+        if (
+            not isinstance(kid, str)
+            or not kid
+            or kid in keys
+            or entry.get("kty") != "RSA"
+            or entry.get("alg", "RS256") != "RS256"
+            or entry.get("use", "sig") != "sig"
+        ):
+            continue
+        try:
+            jwk = PyJWK(entry, algorithm="RS256")
+        except Exception:  # an unusable entry must not hide the usable ones
+            logger.warning("JWKS entry %r skipped: not a valid RSA key", kid)
+            continue
+        if isinstance(jwk.key, RSAPublicKey) and jwk.key.key_size >= _MIN_RSA_BITS:
+            keys[kid] = jwk
+    if not keys:
+        raise ValueError("no usable RS256 key")
+    return keys
+
+
+class JWKSCache:
+    """RS256 keys by ``kid``, from one JWKS URL.
+
+    ``keys`` is read directly on the hot path (a plain dict, replaced whole by each
+    successful download); :meth:`refetch_for` is the slow path.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        headers: Mapping[str, str] | None = None,
+        fetch_timeout_s: float = 5.0,
+        refetch_interval_s: float = 10.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.url = url
+        self.keys: dict[str, PyJWK] = {}
+        #: Download attempts so far, successful or not.
+        self.fetches = 0
+        #: Why the last attempt failed; None after a success.
+        self.last_error: str | None = None
+        self._client = http_client
+        self._headers = {"Accept": "application/json", **(headers or {})}
+        self._fetch_timeout_s = fetch_timeout_s
+        self._refetch_interval_s = refetch_interval_s
+        self._monotonic = monotonic
+        self._last_attempt: float | None = None
+        self._generation = 0  # completed attempts, so waiters can tell one happened
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+
+    async def refetch_for(self, kid: str) -> PyJWK | None:
+        """The key for ``kid`` after one download, if the rate limit allows one now."""
+        seen = self._generation
+        async with self._get_lock():
+            # Whoever waited while another task downloaded uses that result.
+            if self._generation == seen and self._may_fetch():
+                await self._refetch()
+            return self.keys.get(kid)
+
+    async def ensure_loaded(self) -> bool:
+        """Download unless keys are cached (rate limit permitting); whether any key is."""
+        if not self.keys:
+            async with self._get_lock():
+                if not self.keys and self._may_fetch():
+                    await self._refetch()
+        return bool(self.keys)
+
+    def _get_lock(self) -> asyncio.Lock:
+        # An asyncio.Lock belongs to the loop it is first contended on; a cache that
+        # outlives its loop (tests, reloads) gets a fresh one instead of a RuntimeError.
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        return self._lock
+
+    def _may_fetch(self) -> bool:
+        last = self._last_attempt
+        return last is None or self._monotonic() - last >= self._refetch_interval_s
+
+    async def _refetch(self) -> None:
+        self._last_attempt = self._monotonic()
+        self.fetches += 1
+        try:
+            async with asyncio.timeout(self._fetch_timeout_s):
+                body = await self._download()
+            keys = parse_jwks(body)
+        except Exception as exc:  # any failure is "no new keys"; the old ones stay usable
+            logger.warning("JWKS download from %s failed: %r", self.url, exc)
+            self.last_error = "jwks unavailable"
+        else:
+            self.keys = keys
+            self.last_error = None
+        finally:
+            self._generation += 1
+
+    async def _download(self) -> bytes:
+        if self._client is not None:
+            return await self._get(self._client)
+        # Downloads are rare (start-up, key rotation), so a client per download costs
+        # little and leaves nothing to close.
+        async with httpx.AsyncClient(timeout=self._fetch_timeout_s) as client:
+            return await self._get(client)
+
+    async def _get(self, client: httpx.AsyncClient) -> bytes:
+        request = client.build_request("GET", self.url, headers=self._headers)
+        # Key material comes from this URL only, not from wherever it redirects.
+        response = await client.send(request, stream=True, follow_redirects=False)
+        try:
+            if response.status_code != 200:
+                raise ValueError(f"HTTP {response.status_code}")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_JWKS_BYTES:
+                    raise ValueError("JWKS response too large")
+            return bytes(body)
+        finally:
+            await response.aclose()
