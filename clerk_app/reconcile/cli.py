@@ -38,9 +38,9 @@ _VERBS = {
 }
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m clerk_app.reconcile",
+        prog=prog or "python -m clerk_app.reconcile",
         description="Sync every Clerk user into the local database and tombstone the users "
         "Clerk no longer has.",
     )
@@ -162,9 +162,15 @@ async def _run(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK if report.ok else EXIT_FAILURES
 
 
-def main(argv: Sequence[str] | None = None, *, console: Console | None = None) -> int:
-    """Entry point; returns the exit status (see the module docstring)."""
-    args = _parser().parse_args(argv)
+def main(
+    argv: Sequence[str] | None = None, *, console: Console | None = None, prog: str | None = None
+) -> int:
+    """Entry point; returns the exit status (see the module docstring).
+
+    ``prog`` names the command in ``--help`` (e.g. ``"clerk-app reconcile"`` when a
+    ``clerk-app`` command dispatches here with the remaining arguments).
+    """
+    args = _parser(prog).parse_args(argv)
     console = console or Console()
     try:
         return asyncio.run(_run(args, console))

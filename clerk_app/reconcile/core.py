@@ -121,6 +121,12 @@ class _NoProgress:
         pass
 
 
+def _brief(exc: BaseException) -> str:
+    """The driver's first line, without the SQL and parameters SQLAlchemy appends."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
 def _describe(user: Mapping[str, Any]) -> str:
     try:
         return clerk_user_data(user).email
@@ -155,13 +161,13 @@ class Reconciler:
             report.error = f"listing Clerk users failed after {report.listed} users: {exc}"
             return report
         except sa_exc.SQLAlchemyError as exc:
-            report.error = f"database error: {exc}"
+            report.error = f"database error: {_brief(exc)}"
             return report
         report.complete = True
         try:
             await self._remove_missing(report, live)
         except sa_exc.SQLAlchemyError as exc:
-            report.error = f"database error: {exc}"
+            report.error = f"database error: {_brief(exc)}"
         return report
 
     # -- phase 1: every Clerk user ---------------------------------------------------------
@@ -205,7 +211,7 @@ class Reconciler:
         except UserWithoutEmail:
             return Change(Action.FAILED, clerk_id, "no primary email address")
         except (SyncConflict, sa_exc.IntegrityError, sa_exc.DataError) as exc:
-            return Change(Action.FAILED, clerk_id, f"conflict: {exc}")
+            return Change(Action.FAILED, clerk_id, f"conflict: {_brief(exc)}")
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             return Change(Action.FAILED, clerk_id, f"unexpected user data: {exc}")
         if outcome is SyncOutcome.IGNORED_DELETED:

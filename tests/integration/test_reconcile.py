@@ -25,7 +25,7 @@ from sqlmodel import Session
 from clerk_app import db
 from clerk_app.clerk.api import ClerkAPI
 from clerk_app.reconcile import Action, main, reconcile
-from clerk_app.sync import sync_user
+from clerk_app.sync import delete_user, sync_user
 from tests.utils.servers import EmulatorServer
 from tests.utils.webhooks import migrated_engine, session_factory, table_snapshot, user_rows
 
@@ -340,3 +340,39 @@ def test_python_m_in_local_mode_talks_to_the_running_apps_emulator(tmp_path, eng
     assert run.returncode == 0, run.stdout + run.stderr
     assert _counts(run.stdout)["created"] == 1
     assert [row["clerk_id"] for row in user_rows(engine)] == [created["id"]]
+
+
+def test_unreachable_database_is_exit_2(emulator_server):
+    emulator_server.emulator.create_user("nodb@example.com")
+    console = Console(record=True, width=200)
+    code = main(
+        [
+            "--api-url",
+            emulator_server.base_url,
+            "--secret-key",
+            emulator_server.emulator.secret_key,
+            "--db-url",
+            "postgresql://postgres@127.0.0.1:9/nowhere?connect_timeout=2",
+            "--no-progress",
+        ],
+        console=console,
+    )
+    output = console.export_text()
+    db.dispose_engines()
+    assert code == 2
+    assert "database error" in output
+
+
+def test_a_live_clerk_user_with_a_local_tombstone_is_reported(emulator_server, engine):
+    """Tombstones are final, so this cannot be repaired silently; it is listed."""
+    user = emulator_server.emulator.create_user("back@example.com")
+    with Session(engine) as session:
+        delete_user(session, user["id"])
+        session.commit()
+
+    code, output = _run(emulator_server, engine)
+
+    assert code == 1
+    assert user["id"] in output
+    assert "tombstoned locally but live in Clerk" in output
+    assert user_rows(engine)[0]["deleted"]

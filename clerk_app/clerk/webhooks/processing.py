@@ -103,17 +103,25 @@ def apply_event(session_factory: SessionFactory, svix_id: str, event: ClerkEvent
         )
         return Result(Status.SKIPPED, "no primary email address")
     except (SyncConflict, sa_exc.IntegrityError) as exc:
-        logger.warning("webhook %s: conflict syncing %s: %s", svix_id, event.user_id, exc)
+        logger.warning("webhook %s: conflict syncing %s: %s", svix_id, event.user_id, _brief(exc))
         raise Rejected(409, "conflicting data; retry later") from None
     except sa_exc.DataError as exc:
-        logger.warning("webhook %s: database refused a value: %s", svix_id, exc.orig)
+        logger.warning("webhook %s: database refused a value: %s", svix_id, _brief(exc))
         raise Rejected(422, "a value was refused by the database") from None
     except sa_exc.SQLAlchemyError as exc:
         # Unreachable, locked, timed out, or misconfigured (e.g. migrations not
         # applied): each is fixed by time or an operator, after which a retry
         # succeeds, so each gets the same answer as an outage.
-        logger.error("webhook %s: database unavailable: %s", svix_id, exc)
-        raise Unavailable(str(exc)) from None
+        logger.error("webhook %s: database unavailable: %s", svix_id, _brief(exc))
+        raise Unavailable(_brief(exc)) from None
+
+
+def _brief(exc: BaseException) -> str:
+    """The error class and the driver's first line: no SQL, no bound parameters
+    (they would put users' emails in the logs)."""
+    cause = getattr(exc, "orig", None) or exc
+    first = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    return f"{type(exc).__name__}: {first[:200]}"
 
 
 def _apply(session_factory: SessionFactory, svix_id: str, event: ClerkEvent) -> Result:
