@@ -1,15 +1,53 @@
-"""The Reflex app object: thin on purpose; pages and API routes live in their modules."""
+"""The Reflex app object: thin on purpose.
+
+Pages live in :mod:`clerk_app.pages` (one module each, state beside them in
+:mod:`clerk_app.state`), backend routes in :mod:`clerk_app.server`, and the session
+bridge plus ``<ClerkProvider>`` in the ``AuthRoot`` app wrap
+(:mod:`clerk_app.clerk.bridge`), which stays mounted across page navigation.
+
+A bad configuration stops the app here with one line. The only exception is
+``reflex export`` (a frontend build): the browser gets the mode and publishable key
+from the backend at runtime, so the build needs no keys.
+"""
+
+from __future__ import annotations
 
 import reflex as rx
+from reflex_base.environment import environment
 
-from clerk_app.settings import get_settings
+from clerk_app import routes
+from clerk_app.clerk.bridge import auth_root
+from clerk_app.pages import index, members, sign_in, sign_up, welcome
+from clerk_app.settings import SettingsError, get_settings
+from clerk_app.state.local_auth import LocalAuthState
+from clerk_app.state.members import MembersState
+from clerk_app.state.ui import UIState
+from clerk_app.state.welcome import WelcomeState
 
-settings = get_settings()
+
+def _api_transformer():
+    try:
+        get_settings()
+    except SettingsError as exc:
+        if environment.REFLEX_COMPILE_CONTEXT.get().value == "export":
+            return None  # building the frontend only; the backend validates at start-up
+        raise SystemExit(f"clerk_app: configuration error: {exc}") from None
+    from clerk_app.server import build_api
+
+    return build_api()
 
 
-def index() -> rx.Component:
-    return rx.center(rx.heading(f"clerk_app — mode: {settings.mode}"), height="100vh")
+app = rx.App(
+    api_transformer=_api_transformer(),
+    extra_app_wraps={(45, "AuthRoot"): auth_root},
+)
 
-
-app = rx.App()
-app.add_page(index, route="/")
+_PAGES = (
+    (index.page, routes.INDEX, "clerk_app", []),
+    (sign_in.page, routes.SIGN_IN, "clerk_app · sign-in", [LocalAuthState.load_users]),
+    (sign_up.page, routes.SIGN_UP, "clerk_app · sign-up", [LocalAuthState.load_users]),
+    (welcome.page, routes.WELCOME, "clerk_app · welcome", [WelcomeState.on_load]),
+    (members.page, routes.MEMBERS, "clerk_app · members", [MembersState.on_load]),
+)
+for component, route, title, on_load in _PAGES:
+    app.add_page(component, route=route, title=title, on_load=[UIState.on_page_load, *on_load])

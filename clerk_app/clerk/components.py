@@ -1,0 +1,195 @@
+"""Clerk's React components (``@clerk/react``, Core 3) as Reflex components.
+
+Core 3 removed ``SignedIn``/``SignedOut``/``Protect`` in favour of
+``<Show when="signed-in">``; :func:`signed_in` and :func:`signed_out` are the
+helpers on top of it. Every component imports from the pinned package so the
+frontend build is reproducible.
+
+The provider is not rendered by these Python wrappers alone: the app's root uses
+:class:`clerk_app.clerk.bridge.AuthRoot`, which renders ``<ClerkProvider>`` (with the
+props built by :func:`provider_props`) only when the backend says the app runs in
+clerk mode and a publishable key exists. That is what lets ``reflex export`` build
+the same frontend with or without keys at build time: the key and the mode reach the
+browser from the backend's state at runtime (see :mod:`clerk_app.state.config`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex.vars.base import VarData
+
+from clerk_app import routes
+
+CLERK_REACT = "@clerk/react@6.17.2"
+CLERK_LOCALIZATIONS = "@clerk/localizations@4.18.0"
+
+
+class ClerkComponent(rx.Component):
+    """Base of every wrapper: the pinned ``@clerk/react`` package."""
+
+    library = CLERK_REACT
+
+
+class ClerkProvider(ClerkComponent):
+    """``<ClerkProvider>``; the app renders it through ``AuthRoot`` (see module doc)."""
+
+    tag = "ClerkProvider"
+    publishable_key: rx.Var[str]
+    sign_in_url: rx.Var[str]
+    sign_up_url: rx.Var[str]
+    sign_in_fallback_redirect_url: rx.Var[str]
+    sign_up_fallback_redirect_url: rx.Var[str]
+    after_sign_out_url: rx.Var[str]
+    localization: rx.Var[Any]
+    appearance: rx.Var[Any]
+
+
+class SignIn(ClerkComponent):
+    tag = "SignIn"
+    routing: rx.Var[str]
+    path: rx.Var[str]
+    sign_up_url: rx.Var[str]
+    fallback_redirect_url: rx.Var[str]
+    force_redirect_url: rx.Var[str]
+    appearance: rx.Var[Any]
+
+
+class SignUp(ClerkComponent):
+    tag = "SignUp"
+    routing: rx.Var[str]
+    path: rx.Var[str]
+    sign_in_url: rx.Var[str]
+    fallback_redirect_url: rx.Var[str]
+    force_redirect_url: rx.Var[str]
+    appearance: rx.Var[Any]
+
+
+class UserButton(ClerkComponent):
+    tag = "UserButton"
+    after_sign_out_url: rx.Var[str]
+    user_profile_mode: rx.Var[str]
+    appearance: rx.Var[Any]
+
+
+class UserProfile(ClerkComponent):
+    tag = "UserProfile"
+    routing: rx.Var[str]
+    path: rx.Var[str]
+    appearance: rx.Var[Any]
+
+
+class SignOutButton(ClerkComponent):
+    tag = "SignOutButton"
+    redirect_url: rx.Var[str]
+
+
+class RedirectToSignIn(ClerkComponent):
+    tag = "RedirectToSignIn"
+    sign_in_fallback_redirect_url: rx.Var[str]
+    sign_in_force_redirect_url: rx.Var[str]
+
+
+class ClerkLoading(ClerkComponent):
+    tag = "ClerkLoading"
+
+
+class ClerkLoaded(ClerkComponent):
+    tag = "ClerkLoaded"
+
+
+class ClerkFailed(ClerkComponent):
+    """Renders its children once clerk-js gave up loading (offline: about 20 s)."""
+
+    tag = "ClerkFailed"
+
+
+class ClerkDegraded(ClerkComponent):
+    tag = "ClerkDegraded"
+
+
+class Show(ClerkComponent):
+    """``<Show when="signed-in" | "signed-out" | {role…}>``: Core 3's control component."""
+
+    tag = "Show"
+    when: rx.Var[Any]
+    fallback: rx.Var[rx.Component]
+    treat_pending_as_signed_out: rx.Var[bool]
+
+
+def signed_in(*children: rx.Component, **props: Any) -> rx.Component:
+    """Children shown only to a signed-in user (Core 2's ``<SignedIn>``)."""
+    return Show.create(*children, when="signed-in", **props)
+
+
+def signed_out(*children: rx.Component, **props: Any) -> rx.Component:
+    """Children shown only to a signed-out visitor (Core 2's ``<SignedOut>``)."""
+    return Show.create(*children, when="signed-out", **props)
+
+
+sign_in = SignIn.create
+sign_up = SignUp.create
+user_button = UserButton.create
+user_profile = UserProfile.create
+sign_out_button = SignOutButton.create
+redirect_to_sign_in = RedirectToSignIn.create
+clerk_loading = ClerkLoading.create
+clerk_loaded = ClerkLoaded.create
+clerk_failed = ClerkFailed.create
+clerk_degraded = ClerkDegraded.create
+clerk_provider = ClerkProvider.create
+
+
+def _localization_var(name: str) -> rx.Var:
+    return rx.Var(
+        name, _var_data=VarData(imports={CLERK_LOCALIZATIONS: [rx.ImportVar(tag=name)]})
+    ).to(dict)
+
+
+def localization(lang: rx.Var[str]) -> rx.Var:
+    """Clerk's own strings (``frFR``/``enUS``) following the app's language."""
+    return rx.cond(lang == "en", _localization_var("enUS"), _localization_var("frFR"))
+
+
+_LIGHT = {
+    "colorPrimary": "#6e56cf",
+    "colorBackground": "#ffffff",
+    "colorForeground": "#1c2024",
+    "colorMutedForeground": "#60646c",
+    "colorInput": "#ffffff",
+    "colorInputForeground": "#1c2024",
+    "borderRadius": "0.6rem",
+}
+_DARK = {
+    "colorPrimary": "#9e8cfc",
+    "colorBackground": "#18191b",
+    "colorForeground": "#edeef0",
+    "colorMutedForeground": "#b0b4ba",
+    "colorInput": "#212225",
+    "colorInputForeground": "#edeef0",
+    "colorNeutral": "#edeef0",
+    "borderRadius": "0.6rem",
+}
+
+
+def appearance(resolved_mode: rx.Var[str]) -> rx.Var:
+    """Clerk's appearance variables following the page's resolved color mode."""
+    return rx.cond(
+        resolved_mode == "dark",
+        rx.Var.create({"variables": _DARK}),
+        rx.Var.create({"variables": _LIGHT}),
+    )
+
+
+def provider_props(lang: rx.Var[str], resolved_mode: rx.Var[str]) -> dict[str, Any]:
+    """The ``<ClerkProvider>`` props besides the publishable key."""
+    return {
+        "sign_in_url": routes.SIGN_IN,
+        "sign_up_url": routes.SIGN_UP,
+        "sign_in_fallback_redirect_url": routes.WELCOME,
+        "sign_up_fallback_redirect_url": routes.WELCOME,
+        "after_sign_out_url": routes.INDEX,
+        "localization": localization(lang),
+        "appearance": appearance(resolved_mode),
+    }

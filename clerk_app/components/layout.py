@@ -1,0 +1,220 @@
+"""The shared page layout: local-mode banner, header, Clerk status, content, footer.
+
+The header shows sign-in/sign-up buttons to visitors and, to a signed-in user, a link
+to /members plus Clerk's ``<UserButton/>`` (clerk mode) or a small local user menu
+(local mode). In clerk mode the signed-in/out switch is Clerk's ``<Show>`` (instant,
+client-side); in local mode it is ``AuthState.is_signed_in``. Everything is sized to
+work from a phone's width up.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from clerk_app import routes
+from clerk_app.clerk import components as clerk
+from clerk_app.i18n import t
+from clerk_app.state.auth import AuthState
+from clerk_app.state.config import ClerkConfigState
+from clerk_app.state.local_auth import LocalAuthState
+
+CONTENT_WIDTH = "60rem"
+#: A soft violet glow at the top of every page, over the theme's own background.
+PAGE_BACKGROUND = (
+    "radial-gradient(1200px 480px at 50% -12%, var(--violet-a4), transparent), var(--gray-1)"
+)
+
+
+def local_banner() -> rx.Component:
+    return rx.cond(
+        ClerkConfigState.is_local,
+        rx.hstack(
+            rx.icon("flask-conical", size=16),
+            rx.text(t("local_banner"), size="2", weight="medium"),
+            id="local-mode-banner",
+            role="status",
+            justify="center",
+            align="center",
+            spacing="2",
+            width="100%",
+            padding_x="1rem",
+            padding_y="0.45rem",
+            background=rx.color("amber", 3),
+            color=rx.color("amber", 11),
+            border_bottom=f"1px solid {rx.color('amber', 6)}",
+            text_align="center",
+        ),
+    )
+
+
+def clerk_status() -> rx.Component:
+    """Clerk mode only: say so when clerk-js cannot load, instead of a blank page."""
+    return rx.cond(
+        ClerkConfigState.is_clerk,
+        rx.fragment(
+            clerk.clerk_failed(
+                rx.callout(
+                    rx.hstack(
+                        rx.text(t("clerk_failed")),
+                        rx.button(
+                            t("reload"),
+                            size="1",
+                            variant="soft",
+                            on_click=rx.call_script("window.location.reload()"),
+                        ),
+                        align="center",
+                        spacing="3",
+                        wrap="wrap",
+                    ),
+                    icon="wifi-off",
+                    color_scheme="red",
+                    id="clerk-failed",
+                    role="alert",
+                    width="100%",
+                ),
+            ),
+            clerk.clerk_degraded(
+                rx.callout(t("clerk_degraded"), icon="triangle-alert", color_scheme="amber"),
+            ),
+        ),
+    )
+
+
+def brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.center(
+                rx.icon("refresh-cw", size=18, color="white"),
+                width="2rem",
+                height="2rem",
+                border_radius="0.6rem",
+                background="linear-gradient(135deg, var(--violet-9), var(--indigo-9))",
+            ),
+            rx.text(t("brand"), weight="bold", size="4", color=rx.color("gray", 12)),
+            align="center",
+            spacing="2",
+        ),
+        href=routes.INDEX,
+        underline="none",
+    )
+
+
+def _signed_out_nav() -> rx.Component:
+    return rx.hstack(
+        rx.link(rx.button(t("sign_in"), variant="ghost", size="2"), href=routes.SIGN_IN),
+        rx.link(rx.button(t("sign_up"), size="2"), href=routes.SIGN_UP),
+        spacing="3",
+        align="center",
+    )
+
+
+def _members_link() -> rx.Component:
+    return rx.link(
+        rx.button(rx.icon("user-round", size=16), t("nav_members"), variant="soft", size="2"),
+        href=routes.MEMBERS,
+        id="nav-members",
+    )
+
+
+def local_user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.icon_button(
+                rx.icon("circle-user-round", size=20),
+                variant="ghost",
+                size="3",
+                radius="full",
+                aria_label="menu",
+                id="local-user-menu",
+            ),
+        ),
+        rx.menu.content(
+            rx.menu.item(t("nav_members"), on_click=rx.redirect(routes.MEMBERS)),
+            rx.menu.separator(),
+            rx.menu.item(
+                t("sign_out"),
+                color_scheme="red",
+                on_click=LocalAuthState.sign_out,
+                id="local-sign-out",
+            ),
+        ),
+    )
+
+
+def user_nav() -> rx.Component:
+    """Right side of the header, per mode and session."""
+    return rx.cond(
+        ClerkConfigState.is_clerk,
+        rx.hstack(
+            clerk.signed_in(
+                rx.hstack(
+                    _members_link(),
+                    clerk.user_button(after_sign_out_url=routes.INDEX),
+                    spacing="3",
+                    align="center",
+                )
+            ),
+            clerk.signed_out(_signed_out_nav()),
+            align="center",
+        ),
+        rx.cond(
+            AuthState.is_signed_in,
+            rx.hstack(_members_link(), local_user_menu(), spacing="3", align="center"),
+            _signed_out_nav(),
+        ),
+    )
+
+
+def header() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            brand(),
+            user_nav(),
+            justify="between",
+            align="center",
+            width="100%",
+            max_width=CONTENT_WIDTH,
+            margin_x="auto",
+            padding_x=["1rem", "1.5rem"],
+            padding_y="0.75rem",
+        ),
+        as_="header",
+        position="sticky",
+        top="0",
+        z_index="10",
+        background=rx.color("gray", 1, alpha=True),
+        backdrop_filter="blur(10px)",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def footer() -> rx.Component:
+    return rx.box(
+        rx.text(t("footer"), size="1", color=rx.color("gray", 10), text_align="center"),
+        as_="footer",
+        padding="1.5rem 1rem",
+        border_top=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def layout(*children: rx.Component, width: str = CONTENT_WIDTH) -> rx.Component:
+    """Wrap a page's content in the shared chrome."""
+    return rx.flex(
+        local_banner(),
+        header(),
+        rx.box(
+            clerk_status(),
+            *children,
+            as_="main",
+            width="100%",
+            max_width=width,
+            margin_x="auto",
+            padding_x=["1rem", "1.5rem"],
+            padding_y=["1.5rem", "2.5rem"],
+            flex="1",
+        ),
+        footer(),
+        direction="column",
+        min_height="100vh",
+        background=PAGE_BACKGROUND,
+    )

@@ -1,0 +1,256 @@
+"""The members page's two cards: the Clerk-managed identity, and the app-managed form.
+
+Form inputs are uncontrolled (typing sends nothing to the backend); their ``name`` is
+the model field's, every input has a visible ``<label for=…>``, the form submits with
+a ``type="submit"`` button, and ``MembersState.form_key`` re-mounts the form with the
+stored values after each load or save. Validation messages appear under their field
+(``id="error-<field>"``, ``role="alert"``).
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from clerk_app.clerk import components as clerk
+from clerk_app.i18n import t
+from clerk_app.state.config import ClerkConfigState
+from clerk_app.state.members import MembersState
+
+_NATIVE_CONTROL = {
+    "height": "2.25rem",
+    "padding": "0 0.6rem",
+    "border_radius": "var(--radius-3)",
+    "border": "1px solid var(--gray-a7)",
+    "background": "var(--color-surface)",
+    "color": "var(--gray-12)",
+    "font_size": "var(--font-size-2)",
+    "width": "100%",
+}
+
+
+def _label(name: str, key: str | None = None) -> rx.Component:
+    return rx.el.label(
+        t(key or name),
+        html_for=f"field-{name}",
+        style={"fontSize": "var(--font-size-2)", "fontWeight": "500", "color": "var(--gray-11)"},
+    )
+
+
+def _error(name: str) -> rx.Component:
+    return rx.cond(
+        MembersState.errors.contains(name),
+        rx.text(
+            MembersState.errors[name],
+            id=f"error-{name}",
+            role="alert",
+            size="1",
+            color_scheme="red",
+        ),
+    )
+
+
+def _text_field(name: str, placeholder: str = "", *, kind: str = "text") -> rx.Component:
+    return rx.vstack(
+        _label(name),
+        rx.input(
+            name=name,
+            id=f"field-{name}",
+            type=kind,
+            default_value=MembersState.profile[name],
+            placeholder=placeholder,
+            size="2",
+            width="100%",
+            color_scheme=rx.cond(MembersState.errors.contains(name), "red", "gray"),
+        ),
+        _error(name),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _select(name: str, options: list[tuple[str, str]]) -> rx.Component:
+    return rx.vstack(
+        _label(name),
+        rx.el.select(
+            *(rx.el.option(t(label), value=value) for value, label in options),
+            name=name,
+            id=f"field-{name}",
+            default_value=MembersState.profile[name],
+            style=_NATIVE_CONTROL,
+        ),
+        _error(name),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _section(title_key: str, *children: rx.Component, columns: str = "2") -> rx.Component:
+    return rx.vstack(
+        rx.heading(t(title_key), size="3", weight="medium"),
+        rx.grid(
+            *children, columns=rx.breakpoints(initial="1", sm=columns), spacing="4", width="100%"
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def profile_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            _section(
+                "profile_section",
+                rx.vstack(
+                    _label("bio"),
+                    rx.text_area(
+                        name="bio",
+                        id="field-bio",
+                        default_value=MembersState.profile["bio"],
+                        rows="4",
+                        width="100%",
+                        resize="vertical",
+                    ),
+                    _error("bio"),
+                    spacing="1",
+                    width="100%",
+                    grid_column="1 / -1",
+                ),
+                _text_field("company"),
+                _text_field("job_title"),
+                _text_field("location"),
+            ),
+            rx.separator(size="4"),
+            _section(
+                "links_section",
+                _text_field("website", "https://…", kind="text"),
+                _text_field("linkedin", "https://linkedin.com/in/…"),
+                _text_field("twitter", "@…"),
+                _text_field("github", "@…"),
+            ),
+            rx.separator(size="4"),
+            _section(
+                "prefs_section",
+                _select(
+                    "theme",
+                    [("light", "theme_light"), ("dark", "theme_dark"), ("system", "theme_system")],
+                ),
+                _select("language", [("fr", "lang_fr"), ("en", "lang_en")]),
+                rx.hstack(
+                    rx.el.input(
+                        type="checkbox",
+                        name="email_notifications",
+                        id="field-email_notifications",
+                        default_checked=MembersState.profile["email_notifications"] == "on",
+                        style={
+                            "width": "1.1rem",
+                            "height": "1.1rem",
+                            "accentColor": "var(--accent-9)",
+                        },
+                    ),
+                    _label("email_notifications"),
+                    align="center",
+                    spacing="2",
+                    grid_column="1 / -1",
+                ),
+            ),
+            rx.hstack(
+                rx.button(
+                    rx.icon("save", size=16), t("save"), type="submit", size="3", id="save-profile"
+                ),
+                justify="end",
+                width="100%",
+            ),
+            spacing="5",
+            width="100%",
+        ),
+        key=MembersState.form_key,
+        on_submit=MembersState.save_profile,
+        reset_on_submit=False,
+        id="profile-form",
+        width="100%",
+    )
+
+
+def _managed_row(icon: str, key: str, value: rx.Var, test_id: str) -> rx.Component:
+    return rx.hstack(
+        rx.icon(icon, size=16, color=rx.color("gray", 10)),
+        rx.text(t(key), size="2", color=rx.color("gray", 10), min_width="9rem"),
+        rx.text(value, size="2", weight="medium", id=test_id, word_break="break-all"),
+        spacing="2",
+        align="center",
+        wrap="wrap",
+    )
+
+
+def manage_account() -> rx.Component:
+    """ "Gérer mon compte": Clerk's <UserProfile/> in a dialog (clerk mode)."""
+    return rx.cond(
+        ClerkConfigState.is_clerk,
+        rx.dialog.root(
+            rx.dialog.trigger(
+                rx.button(
+                    rx.icon("settings", size=16),
+                    t("manage_account"),
+                    variant="soft",
+                    id="manage-account",
+                )
+            ),
+            rx.dialog.content(
+                clerk.user_profile(routing="hash"),
+                max_width="fit-content",
+                padding="0",
+                background="transparent",
+                box_shadow="none",
+            ),
+        ),
+        rx.tooltip(
+            rx.button(
+                rx.icon("settings", size=16), t("manage_account"), variant="soft", disabled=True
+            ),
+            content=t("manage_account_local"),
+        ),
+    )
+
+
+def identity_card() -> rx.Component:
+    clerk_fields = MembersState.clerk
+    return rx.card(
+        rx.flex(
+            rx.avatar(
+                src=clerk_fields["image_url"],
+                fallback=clerk_fields["full_name"].to(str)[:2].upper(),
+                size="6",
+                radius="full",
+            ),
+            rx.vstack(
+                rx.hstack(
+                    rx.heading(clerk_fields["full_name"], size="6", id="member-name"),
+                    rx.badge(
+                        rx.icon("shield-check", size=12),
+                        t("managed_by_clerk"),
+                        variant="soft",
+                        color_scheme="violet",
+                    ),
+                    align="center",
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                _managed_row("mail", "email", clerk_fields["email"], "member-email"),
+                _managed_row(
+                    "at-sign", "username_short", clerk_fields["username"], "member-username"
+                ),
+                _managed_row(
+                    "calendar-plus", "created_at", MembersState.created_at, "member-created"
+                ),
+                _managed_row("refresh-cw", "synced_at", MembersState.synced_at, "member-synced"),
+                spacing="2",
+                flex="1",
+            ),
+            rx.box(manage_account()),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            spacing="5",
+            align=rx.breakpoints(initial="start", sm="center"),
+        ),
+        size="3",
+        width="100%",
+    )

@@ -1,0 +1,60 @@
+"""``/members``: the merged profile (Clerk's fields, our fields) and the form."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from clerk_app.components.layout import layout
+from clerk_app.components.profile_form import identity_card, profile_form
+from clerk_app.i18n import t
+from clerk_app.state.members import MembersState
+
+
+def _loading() -> rx.Component:
+    return rx.center(
+        rx.hstack(
+            rx.spinner(size="3"),
+            rx.text(t("loading"), color=rx.color("gray", 11)),
+            spacing="3",
+            align="center",
+        ),
+        padding="4rem",
+        width="100%",
+    )
+
+
+def _content() -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("members_title"), size="8", letter_spacing="-0.02em"),
+        identity_card(),
+        rx.card(
+            rx.vstack(
+                rx.badge(
+                    rx.icon("database", size=12),
+                    t("managed_by_app"),
+                    variant="soft",
+                    color_scheme="gray",
+                ),
+                profile_form(),
+                spacing="4",
+            ),
+            size="3",
+            width="100%",
+        ),
+        spacing="5",
+        width="100%",
+        id="members",
+    )
+
+
+def page() -> rx.Component:
+    return layout(
+        rx.cond(
+            MembersState.load_error != "",
+            rx.callout(
+                MembersState.load_error, icon="circle-alert", color_scheme="red", id="members-error"
+            ),
+        ),
+        rx.cond(MembersState.loaded, _content(), _loading()),
+        width="48rem",
+    )

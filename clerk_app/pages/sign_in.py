@@ -1,0 +1,50 @@
+"""``/sign-in``: Clerk's ``<SignIn/>`` in clerk mode, the emulator's card in local mode.
+
+After signing in Clerk sends the browser to ``redirect_url`` when the URL carries one
+(a protected page the visitor was sent away from), else to the fallback, /welcome.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from clerk_app import routes
+from clerk_app.clerk import components as clerk
+from clerk_app.components.layout import layout
+from clerk_app.components.local_sign_in import local_sign_in_card
+from clerk_app.i18n import t
+from clerk_app.state.config import ClerkConfigState
+
+
+def clerk_loading() -> rx.Component:
+    return clerk.clerk_loading(
+        rx.hstack(
+            rx.spinner(size="3"),
+            rx.text(t("clerk_loading"), color=rx.color("gray", 11)),
+            align="center",
+            spacing="3",
+            padding="2rem",
+        )
+    )
+
+
+def auth_page(clerk_widget: rx.Component, *, sign_up: bool) -> rx.Component:
+    return layout(
+        rx.center(
+            rx.cond(
+                ClerkConfigState.is_clerk,
+                rx.vstack(clerk_loading(), clerk_widget, align="center"),
+                local_sign_in_card(sign_up=sign_up),
+            ),
+            width="100%",
+        )
+    )
+
+
+def page() -> rx.Component:
+    return auth_page(
+        clerk.sign_in(
+            routing="hash", sign_up_url=routes.SIGN_UP, fallback_redirect_url=routes.WELCOME
+        ),
+        sign_up=False,
+    )

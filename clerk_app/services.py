@@ -1,0 +1,108 @@
+"""Process-wide service objects, created lazily from :func:`get_settings`.
+
+Reflex states are re-created per browser tab and must stay small and picklable, so
+anything with a connection pool or a key cache lives here instead: one
+:class:`TokenVerifier` (its JWKS cache is what makes verification free after warm-up),
+one :class:`ClerkAPI`, and in local mode one :class:`Emulator` shared by the HTTP routes
+the backend mounts and the local sign-in handlers.
+
+Nothing is created at import time: ``reflex export`` and the unit tests import the app
+without any of these existing. :func:`reset_services` drops them (tests that change
+settings call it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import TYPE_CHECKING
+
+from clerk_app.settings import get_settings
+
+if TYPE_CHECKING:
+    from clerk_app.clerk.api import ClerkAPI
+    from clerk_app.clerk.emulator import Emulator
+    from clerk_app.clerk.tokens import TokenVerifier
+
+_lock = threading.Lock()
+_verifier: TokenVerifier | None = None
+_emulator: Emulator | None = None
+# One ClerkAPI per event loop: its httpx client belongs to the loop that created it.
+_clerk_apis: dict[int, ClerkAPI] = {}
+
+
+def get_local_emulator() -> Emulator | None:
+    """The in-process Clerk emulator in local mode; ``None`` in clerk mode."""
+    global _emulator
+    settings = get_settings()
+    if settings.mode != "local" or settings.is_production:
+        return None
+    with _lock:
+        if _emulator is None:
+            from clerk_app.clerk.emulator import Emulator
+
+            # Issuer and Backend API = settings.emulator_url; keys, secrets and users in
+            # settings.clerk_emulator_dir; tokens for the frontend origin; webhooks to our
+            # own /api/webhooks/clerk, signed with the secret webhook_signing_secret() gives.
+            _emulator = Emulator.for_local_mode(settings)
+        return _emulator
+
+
+def get_verifier() -> TokenVerifier:
+    """The session-token verifier for the configured instance (or the emulator)."""
+    global _verifier
+    with _lock:
+        if _verifier is None:
+            from clerk_app.clerk.tokens import TokenVerifier
+
+            settings = get_settings()
+            _verifier = TokenVerifier(
+                jwks_url=settings.jwks_url,
+                issuer=settings.issuer,
+                authorized_parties=settings.authorized_parties,
+            )
+        return _verifier
+
+
+def get_clerk_api() -> ClerkAPI:
+    """The Backend API client: Clerk's in clerk mode, the emulator's in local mode."""
+    from clerk_app.clerk.api import ClerkAPI
+
+    try:
+        loop_key = id(asyncio.get_running_loop())
+    except RuntimeError:
+        loop_key = 0
+    with _lock:
+        api = _clerk_apis.get(loop_key)
+    if api is None:
+        settings = get_settings()
+        if settings.mode == "local":
+            emulator = get_local_emulator()
+            secret = emulator.secret_key if emulator else ""
+        else:
+            key = settings.clerk_secret_key
+            secret = key.get_secret_value() if key else ""
+        api = ClerkAPI(base_url=settings.api_url, secret_key=secret)
+        with _lock:
+            api = _clerk_apis.setdefault(loop_key, api)
+    return api
+
+
+def webhook_signing_secret() -> str | None:
+    """The ``whsec_…`` secret webhooks are checked with (read on every request)."""
+    settings = get_settings()
+    if settings.clerk_webhook_signing_secret is not None:
+        return settings.clerk_webhook_signing_secret.get_secret_value()
+    emulator = get_local_emulator()
+    return emulator.webhook_secret if emulator else None
+
+
+def reset_services() -> None:
+    """Forget every service object (tests that swap settings)."""
+    global _verifier, _emulator
+    with _lock:
+        if _emulator is not None:
+            _emulator.close()
+        _verifier = None
+        _emulator = None
+        _clerk_apis.clear()

@@ -1,0 +1,135 @@
+"""``MembersState``: /members, the merged profile and its form.
+
+* ``on_load`` (after the auth check): Clerk-managed fields fresh from Clerk (from the
+  token's custom claims, or one Backend API call), synced into the row on the way, and
+  the app-managed fields from the database. Not signed in → /sign-in, and back here
+  after signing in.
+* ``save_profile(form_data)``: the guard first, then the form's shape (a dict of known
+  field names to strings: Reflex coerces event payloads loosely, so this is checked
+  here), then validation; invalid → inline messages and nothing saved; saved → toast,
+  and the theme and language apply at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import reflex as rx
+
+from clerk_app import account, i18n, routes
+from clerk_app.models import UserPublic
+from clerk_app.state.auth import AuthState, NotSignedIn, require_user_id
+from clerk_app.state.ui import UIState
+
+logger = logging.getLogger(__name__)
+
+EMPTY_PROFILE: dict[str, str] = {field: "" for field in account.PROFILE_FIELDS}
+
+
+def _when(value: datetime | None, lang: str) -> str:
+    if value is None:
+        return i18n.text(lang, "unknown")
+    pattern = "%Y-%m-%d %H:%M UTC" if lang == "en" else "%d/%m/%Y %H:%M UTC"
+    return value.strftime(pattern)
+
+
+class MembersState(rx.State):
+    loaded: bool = False
+    #: Clerk-managed fields (shown read-only): email, first_name, last_name, username,
+    #: image_url, full_name.
+    clerk: dict[str, str] = {}  # noqa: RUF012
+    #: False when Clerk could not be reached and the stored copy is shown.
+    clerk_current: bool = True
+    #: App-managed fields as the form shows them (email_notifications: "on" / "").
+    profile: dict[str, str] = EMPTY_PROFILE
+    created_at: str = ""
+    synced_at: str = ""
+    #: field -> translated message, for the inline errors.
+    errors: dict[str, str] = {}  # noqa: RUF012
+    load_error: str = ""
+    #: Bumped on every load/save so the uncontrolled form re-mounts with the new values.
+    form_key: int = 0
+
+    @rx.event
+    async def on_load(self):
+        auth = await self.get_state(AuthState)
+        if not auth.wait_for_check(MembersState.on_load):
+            return
+        try:
+            user_id = auth.verified_user_id()
+        except NotSignedIn:
+            self.loaded = False
+            return rx.redirect(routes.sign_in_url(routes.MEMBERS))
+        ui = await self.get_state(UIState)
+        try:
+            profile, current = await account.load_member(user_id, auth.verified_claims())
+        except account.AccountError as exc:
+            logger.warning("members load failed: %s", exc)
+            self.load_error = i18n.text(ui.lang, exc.key)
+            return
+        self.load_error = ""
+        self.clerk_current = current
+        self._show(profile, ui.lang)
+        ui.apply(profile.theme, profile.language)
+
+    @rx.event
+    async def save_profile(self, form_data: dict[str, Any]):
+        ui = await self.get_state(UIState)
+        try:
+            user_id = await require_user_id(self)
+        except NotSignedIn:
+            return [
+                rx.toast.error(i18n.text(ui.lang, "session_expired")),
+                rx.redirect(routes.sign_in_url(routes.MEMBERS)),
+            ]
+        try:
+            form = account.check_form(form_data)
+        except ValueError as exc:
+            logger.info("save_profile refused: %s", exc)
+            return rx.toast.error(i18n.text(ui.lang, "err_invalid_value"))
+        try:
+            saved, errors = await account.save_profile(user_id, form)
+        except account.AccountError as exc:
+            return rx.toast.error(i18n.text(ui.lang, exc.key))
+        if saved is None:
+            self.errors = {
+                field: i18n.text(ui.lang, f"err_{code}", limit=account.length_limit(field))
+                for field, code in errors.items()
+            }
+            return rx.toast.error(i18n.text(ui.lang, "save_failed"))
+        ui.apply(saved.theme, saved.language)
+        self._show(saved, ui.lang)
+        return rx.toast.success(i18n.text(ui.lang, "saved"))
+
+    @rx.event
+    def forget(self):
+        """The identity changed: nothing of the previous user may stay on screen."""
+        self.reset()
+
+    def _show(self, profile: UserPublic, lang: str) -> None:
+        full_name = " ".join(p for p in (profile.first_name, profile.last_name) if p)
+        self.clerk = {
+            "email": profile.email or "",
+            "first_name": profile.first_name or "",
+            "last_name": profile.last_name or "",
+            "username": profile.username or "",
+            "image_url": profile.image_url or "",
+            "full_name": full_name or profile.username or profile.email or "",
+        }
+        values = profile.model_dump()
+        self.profile = {
+            field: ("on" if values[field] else "")
+            if field == "email_notifications"
+            else str(values[field] or "")
+            for field in account.PROFILE_FIELDS
+        }
+        self.created_at = _when(profile.created_at, lang)
+        self.synced_at = _when(profile.synced_at, lang)
+        self.errors = {}
+        self.loaded = True
+        self.form_key += 1
+
+
+AuthState.on_identity_change(MembersState.forget)
