@@ -31,9 +31,9 @@ from typing import Any
 
 import httpx
 
-USER_ID_RE = re.compile(r"^user_[A-Za-z0-9]{1,100}$")
+USER_ID_RE = re.compile(r"user_[A-Za-z0-9]{1,100}")
 MAX_PAGE_SIZE = 500
-_ORDER_BY_RE = re.compile(r"^[+-]?(created_at|updated_at)$")
+_ORDER_BY_RE = re.compile(r"[+-]?(created_at|updated_at)")
 
 
 class ClerkAPIError(Exception):
@@ -103,7 +103,7 @@ def _retry_after_s(response: httpx.Response) -> float | None:
 
 
 def _check_user_id(user_id: object) -> str:
-    if not isinstance(user_id, str) or not USER_ID_RE.match(user_id):
+    if not isinstance(user_id, str) or not USER_ID_RE.fullmatch(user_id):
         raise ValueError(f"not a Clerk user id: {user_id!r}")
     return user_id
 
@@ -189,7 +189,7 @@ class ClerkAPI:
             raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
         if offset < 0:
             raise ValueError("offset must not be negative")
-        if not _ORDER_BY_RE.match(order_by):
+        if not _ORDER_BY_RE.fullmatch(order_by):
             raise ValueError(f"unsupported order_by: {order_by!r}")
         params = {"limit": limit, "offset": offset, "order_by": order_by}
         page = await self._get("/v1/users", params=params)

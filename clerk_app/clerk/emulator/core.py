@@ -90,7 +90,12 @@ class Emulator:
         ``settings.clerk_emulator_dir``; tokens are for ``settings.authorized_parties``;
         webhooks go to the app's own endpoint, signed with the configured signing
         secret if there is one, else the persisted one.
+
+        Raises:
+            ValueError: the settings are not local mode (Clerk keys set, or production).
         """
+        if settings.mode != "local" or settings.is_production:
+            raise ValueError("the Clerk emulator only runs in local (development) mode")
         signing = settings.clerk_webhook_signing_secret
         return cls(
             issuer=settings.emulator_url,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -96,13 +97,15 @@ def api_routes(emulator: Emulator) -> list[Route]:
         if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
             raise errors.invalid_param("email_address", "email_address must be a list of strings.")
         fields = {k: v for k, v in body.items() if k in _CREATE_FIELDS - {"email_address"}}
-        return emulator.create_user(emails, **fields)
+        # Password hashing and file writes stay off the event loop it may share with the app.
+        return await run_in_threadpool(emulator.create_user, emails, **fields)
 
     @api
     async def user(request: Request) -> dict[str, Any]:
         user_id = request.path_params["user_id"]
         if request.method == "PATCH":
-            return emulator.update_user(user_id, **(await json_body(request)))
+            body = await json_body(request)
+            return await run_in_threadpool(emulator.update_user, user_id, **body)
         if request.method == "DELETE":
             return emulator.delete_user(user_id)
         return emulator.get_user(user_id)

@@ -15,6 +15,7 @@ import hashlib
 import html
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -87,14 +88,16 @@ def emulator_routes(emulator: Emulator) -> list[Route]:
         identifier, password = body.get("identifier"), body.get("password")
         if not isinstance(identifier, str) or not isinstance(password, str):
             raise errors.invalid_param("identifier", "identifier and password are required.")
-        return emulator.sign_in(identifier, password, azp=request.headers.get("origin"))
+        origin = request.headers.get("origin")
+        return await run_in_threadpool(emulator.sign_in, identifier, password, azp=origin)
 
     @browser
     async def sign_up(request: Request) -> dict[str, Any]:
         body = await json_body(request)
         if not isinstance(body.get("email_address"), str):
             raise errors.invalid_param("email_address", "email_address is required.")
-        user = emulator.create_user(
+        user = await run_in_threadpool(
+            emulator.create_user,
             body["email_address"],
             first_name=body.get("first_name"),
             last_name=body.get("last_name"),

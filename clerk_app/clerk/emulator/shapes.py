@@ -17,14 +17,14 @@ from typing import Any
 from . import errors
 from .ids import new_id
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-USERNAME_RE = re.compile(r"^[a-z0-9_-]+$")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+USERNAME_RE = re.compile(r"[a-z0-9_-]+")
 SESSION_LIFETIME_MS = 7 * 24 * 3600 * 1000
 _PBKDF2_ROUNDS = 100_000
 
 
 def normalise_email(value: object) -> str:
-    if not isinstance(value, str) or not EMAIL_RE.match(value.strip()):
+    if not isinstance(value, str) or not EMAIL_RE.fullmatch(value.strip()):
         raise errors.invalid_param("email_address", "email_address must be a valid email address.")
     return value.strip().lower()
 
@@ -42,7 +42,7 @@ def normalise_username(value: object) -> str | None:
             "Username must be between 4 and 64 characters long.",
             param="username",
         )
-    if not USERNAME_RE.match(username):
+    if not USERNAME_RE.fullmatch(username):
         raise errors.EmulatorError(
             422,
             "form_username_invalid_character",
