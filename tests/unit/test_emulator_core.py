@@ -391,3 +391,11 @@ def test_for_local_mode_refuses_clerk_mode_settings(tmp_path):
     with pytest.raises(ValueError, match="local"):
         Emulator.for_local_mode(clerk_mode)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_changes_after_close_still_succeed_without_webhooks():
+    em = Emulator(issuer=ISSUER, webhook_url="http://127.0.0.1:9/hook")
+    em.close()
+    user = em.create_user("late@example.com")
+    assert em.get_user(user["id"])["id"] == user["id"]
+    assert [d.status for d in em.webhooks.deliveries] == []

@@ -18,6 +18,7 @@ import asyncio
 import heapq
 import itertools
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ import httpx
 from svix.webhooks import Webhook
 
 from .ids import new_id
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
@@ -110,7 +113,10 @@ class WebhookSender:
     def _schedule(self, delivery: Delivery, delay: float) -> None:
         with self._cond:
             if self._closed:
-                raise RuntimeError("webhook sender is closed")
+                # The change already happened; failing the caller now would only lie about it.
+                logger.warning("webhook %s dropped: sender closed", delivery.event_type)
+                delivery.status = "failed"
+                return
             self._log.append(delivery)
             heapq.heappush(self._queue, (time.monotonic() + delay, next(self._seq), delivery))
             if self._thread is None:
