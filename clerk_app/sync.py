@@ -48,7 +48,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from clerk_app.models import ProcessedWebhook, User, UTCDateTime, new_user_id, utcnow
@@ -151,7 +151,7 @@ def _with_random_suffix(name: str) -> str:
     return f"{name[:DERIVED_USERNAME_MAX]}_{suffix}"
 
 
-# -- the upsert -------------------------------------------------------------------------
+# -- the upsert --------------------------------------------------------------------------
 
 
 def _insert_for(dialect: str) -> Any:
@@ -212,8 +212,6 @@ def _build_upsert(dialect: str, *, keep_username: bool) -> Any:
             },
             where=sa.and_(_T.c.deleted_at.is_(None), _T.c.clerk_updated_at <= new.clerk_updated_at),
         )
-        .returning(User)
-        .execution_options(populate_existing=True)
     )
 
 
@@ -255,11 +253,16 @@ def _statements_for(session: Session) -> tuple[_Statements, bool]:
     return statements, dialect == "postgresql"
 
 
-def _is_unique_violation(exc: IntegrityError) -> bool:
+#: unique_violation; deadlock_detected (two slow paths renaming each other's rows).
+_RETRYABLE_SQLSTATES = frozenset({"23505", "40P01"})
+
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    """A unique violation (or a PostgreSQL deadlock): resolvable by choosing again."""
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate is not None:
-        return sqlstate == "23505"
-    return "UNIQUE constraint failed" in str(exc.orig)
+        return sqlstate in _RETRYABLE_SQLSTATES
+    return isinstance(exc, IntegrityError) and "UNIQUE constraint failed" in str(exc.orig)
 
 
 def _params(data: ClerkUserData, *, email: str | None, username: str, now: datetime) -> dict:
@@ -313,8 +316,8 @@ def sync_user_outcome(session: Session, clerk_user: Mapping[str, Any]) -> SyncRe
                 user = session.scalars(stmt, params).one_or_none()
         else:
             user = session.scalars(stmt, params).one_or_none()
-    except IntegrityError as exc:
-        if not _is_unique_violation(exc):
+    except DBAPIError as exc:
+        if not _is_retryable(exc):
             raise
         if postgres and fresh:
             session.rollback()  # only our own statement was in this transaction
@@ -336,7 +339,7 @@ def sync_user(session: Session, clerk_user: Mapping[str, Any]) -> User:
     return sync_user_outcome(session, clerk_user).user
 
 
-# -- the slow path: a unique email/username is held by another row ----------------------
+# -- the slow path: a unique email/username is held by another row -----------------------
 
 
 def _resolve_conflicts(session: Session, data: ClerkUserData, now: datetime) -> SyncResult:
@@ -347,8 +350,8 @@ def _resolve_conflicts(session: Session, data: ClerkUserData, now: datetime) -> 
                 result = _resolve_once(session, statements, data, now, attempt)
             if result is not None:
                 return result
-        except IntegrityError as exc:  # someone took the value we chose meanwhile: retry
-            if not _is_unique_violation(exc):
+        except DBAPIError as exc:  # someone took the value we chose meanwhile: retry
+            if not _is_retryable(exc):
                 raise
     raise SyncConflict(f"could not sync Clerk user {data.clerk_id}: unique values keep colliding")
 
@@ -411,7 +414,7 @@ def _free_username(session: Session, base: str, attempt: int) -> str:
     return next((name for name in candidates if name not in taken), _with_random_suffix(base))
 
 
-# -- deletion -----------------------------------------------------------------------------
+# -- deletion ----------------------------------------------------------------------------
 
 
 def delete_user(session: Session, clerk_id: str) -> None:
@@ -430,7 +433,7 @@ def delete_user(session: Session, clerk_id: str) -> None:
     session.execute(statements.tombstone, {"id": new_user_id(), "clerk_id": clerk_id, "now": now})
 
 
-# -- webhook deliveries ---------------------------------------------------------------------
+# -- webhook deliveries ------------------------------------------------------------------
 
 
 def claim_webhook(session: Session, svix_id: str, event_type: str) -> bool:
