@@ -1,0 +1,449 @@
+"""Benchmark: browser events per second on the production backend, against Reflex's own ceiling.
+
+K simulated browser tabs speak Reflex's websocket protocol (``bench/harness/protocol.py``;
+facts in ``shared/reflex-protocol.md``) to the app started with the README's backend
+command, ``reflex run --env prod --backend-only`` (granian), on a throwaway PostgreSQL
+database. Each tab first signs in through the real path: a session opened in the Clerk
+emulator (a separate process standing in for Clerk, clerk mode), its session token
+fetched the way the browser's bridge fetches it, ``AuthState.set_session`` over the
+socket, ``/welcome`` syncing and redirecting, ``/members`` loading. Then, in closed loops
+(each tab sends its next event when the previous one is answered), for a fixed time:
+
+* ``ceiling``: a trivial handler (``count += 1``) of a tiny Reflex app under
+  ``bench/ceiling_app``, started the same way, measured in the same run: the framework's
+  own limit on this machine, the 1.00 every other row is divided by;
+* ``load /members``: a client-side navigation to /members (``on_load_internal`` → the
+  page's ``on_load`` chain: preferences, Clerk fields from the session claims, upsert,
+  the row) until the profile arrives;
+* ``save preferences``: ``MembersState.save_profile`` with a valid form (bio, theme,
+  language, notifications) until the saved profile arrives.
+
+Also: the sign-in → /members time of K tabs signing in at once, memory per idle
+signed-in session (worker RSS growth divided by the number of sessions), and the same
+loads and saves with ``REFLEX_REDIS_URL`` set on 1 worker and on 2 workers (state in
+Redis; the tabs spread over the workers by the kernel; the per-worker split is read
+from Reflex's socket records in Redis). Tokens are refreshed every 40 s as the bridge
+does. Exit status 1 when a target is missed (load ≥ 0.7x, save ≥ 0.5x the ceiling,
+p95 < 100 ms, at the full run's K).
+
+``--quick``: small K, short loops, no Redis rows (CI keeps it from rotting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import pickle
+import sys
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+
+from bench.harness.backend import CEILING_APP, ReflexBackend
+from bench.harness.common import (
+    REDIS_URL,
+    ROOT,
+    git_revision,
+    machine,
+    percentile,
+    postgres_version,
+    table,
+    throwaway_postgres,
+)
+from bench.harness.emulator_server import EmulatorProcess, session_token
+from bench.harness.protocol import ReflexTab, has
+
+AUTH = "___auth____auth_state"
+MEMBERS = "___members____members_state"
+WELCOME = "___welcome____welcome_state"
+COUNTER = "____counter_state"
+TOKEN_REFRESH_S = 40.0
+TARGETS = {"load /members": 0.7, "save preferences": 0.5}
+P95_TARGET_MS = 100.0
+
+
+@dataclass
+class Result:
+    name: str
+    setup: str
+    k: int
+    latencies_ms: list[float] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    errors: int = 0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies_ms) / self.elapsed_s if self.elapsed_s else 0.0
+
+    def row(self, ceiling: float | None) -> list[object]:
+        ratio = f"{self.rate / ceiling:.2f}" if ceiling else "-"
+        p = [percentile(self.latencies_ms, q) for q in (50, 95, 99)]
+        return [
+            self.name,
+            self.setup,
+            self.k,
+            f"{self.rate:,.0f}",
+            ratio,
+            *(f"{v:.1f}" for v in p),
+            self.errors,
+        ]
+
+
+# -- a signed-in tab ------------------------------------------------------------------------
+
+
+@dataclass
+class Client:
+    tab: ReflexTab
+    sid: str = ""
+    token_at: float = 0.0
+    saves: int = 0
+
+
+async def refresh_token(client: Client, emulator: EmulatorProcess, http: httpx.AsyncClient):
+    """What the bridge does before the 60 s token expires: a fresh token to set_session."""
+    token = await session_token(http, emulator.url, client.sid, emulator.authorized_party)
+    auth = client.tab.state_name(AUTH)
+    await client.tab.call(f"{auth}.set_session", {"token": token}, until=lambda d: True)
+    client.token_at = time.monotonic()
+
+
+async def sign_in(
+    url: str, emulator: EmulatorProcess, http: httpx.AsyncClient, user_id: str
+) -> tuple[Client, float]:
+    """Sign-in → /welcome → /members, as the browser does it; (client, seconds taken)."""
+    started = time.perf_counter()
+    response = await http.post(
+        f"{emulator.url}/emulator/sessions",
+        json={"user_id": user_id},
+        headers={"Authorization": f"Bearer {emulator.secret_key}"},
+    )
+    response.raise_for_status()
+    sid = response.json()["session_id"]
+    token = await session_token(http, emulator.url, sid, emulator.authorized_party)
+    tab = ReflexTab(url, headers={"Origin": emulator.authorized_party})
+    await tab.connect("/welcome", timeout=60)
+    auth = tab.state_name(AUTH)
+    since = await tab.send(f"{auth}.set_session", {"token": token})
+    # /welcome's on_load ran parked until the token arrived; it syncs, then redirects.
+    while "/members" not in tab.redirects():
+        await tab.wait_for(lambda d: True, since=since, timeout=60)
+        since = tab.updates
+    await tab.navigate("/members", until=has(MEMBERS, "loaded", True), timeout=60)
+    return Client(tab, sid, time.monotonic()), time.perf_counter() - started
+
+
+async def hydrated_tab(url: str) -> Client:
+    tab = ReflexTab(url)
+    await tab.connect("/", timeout=60)
+    return Client(tab, token_at=math.inf)
+
+
+# -- closed loops -----------------------------------------------------------------------------
+
+Op = Callable[[Client], Awaitable[None]]
+
+
+async def load_members(client: Client) -> None:
+    await client.tab.navigate("/members", until=has(MEMBERS, "form_key"))
+
+
+async def save_preferences(client: Client) -> None:
+    client.saves += 1
+    theme, language = (("dark", "en"), ("light", "fr"))[client.saves % 2]
+    members = client.tab.state_name(MEMBERS)
+    form = {
+        "bio": f"Benchmark save #{client.saves}",
+        "company": "Bench & Co",
+        "theme": theme,
+        "language": language,
+        "email_notifications": "on" if client.saves % 2 else "",
+    }
+    await client.tab.call(
+        f"{members}.save_profile", {"form_data": form}, until=has(MEMBERS, "form_key")
+    )
+
+
+async def increment(client: Client) -> None:
+    counter = client.tab.state_name(COUNTER)
+    await client.tab.call(f"{counter}.increment", until=has(COUNTER, "count"))
+
+
+async def closed_loop(
+    name: str,
+    setup: str,
+    clients: list[Client],
+    op: Op,
+    seconds: float,
+    refresh: Callable[[Client], Awaitable[None]] | None = None,
+) -> Result:
+    """Every client repeats ``op`` back to back; the first 20 % of the time is warm-up."""
+    result = Result(name, setup, len(clients))
+    warmup = seconds * 0.2
+    start = time.perf_counter()
+    measure_from, end = start + warmup, start + warmup + seconds
+
+    async def run(client: Client) -> None:
+        while (now := time.perf_counter()) < end:
+            if refresh and time.monotonic() - client.token_at > TOKEN_REFRESH_S:
+                await refresh(client)
+                continue
+            try:
+                await op(client)
+            except Exception:
+                if now >= measure_from:
+                    result.errors += 1
+                continue
+            if now >= measure_from:
+                result.latencies_ms.append((time.perf_counter() - now) * 1000)
+
+    await asyncio.gather(*(run(c) for c in clients))
+    result.elapsed_s = time.perf_counter() - measure_from
+    return result
+
+
+# -- runs against one backend -----------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    results: list[Result] = field(default_factory=list)
+    sign_in_s: list[float] = field(default_factory=list)
+    memory_per_session_kb: float | None = None
+    sessions_per_worker: list[int] = field(default_factory=list)
+
+
+async def measure_memory(backend: ReflexBackend, make: Callable[[], Awaitable[Client]], n: int):
+    """Worker RSS growth per idle session (connected, signed in, /members loaded)."""
+    await asyncio.sleep(0.5)
+    before = backend.worker_rss_kb()
+    clients: list[Client] = []
+    for i in range(0, n, 25):  # in batches: a sign-in storm is measured elsewhere
+        clients += await asyncio.gather(*(make() for _ in range(min(25, n - i))))
+    await asyncio.sleep(1.0)
+    after = backend.worker_rss_kb()
+    for client in clients:
+        await client.tab.close()
+    return (after - before) / n
+
+
+def redis_split(tokens: list[str]) -> list[int]:
+    """How many of ``tokens`` each worker holds, from Reflex's socket records in Redis."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    owners: Counter[str] = Counter()
+    for token in tokens:
+        raw = client.get(f"token_manager_socket_record_{token}")
+        if raw is not None:
+            owners[pickle.loads(raw).instance_id] += 1
+    client.close()
+    return sorted(owners.values(), reverse=True)
+
+
+async def app_run(
+    url: str,
+    backend: ReflexBackend,
+    emulator: EmulatorProcess,
+    users: list[str],
+    *,
+    k: int,
+    seconds: float,
+    setup: str,
+    memory_sessions: int,
+) -> Run:
+    run = Run()
+    limits = httpx.Limits(max_connections=200)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+        # K sign-ins at once: the /welcome path under a burst (no rate limit here).
+        signed = await asyncio.gather(*(sign_in(url, emulator, http, u) for u in users[:k]))
+        clients = [c for c, _ in signed]
+        run.sign_in_s = [s for _, s in signed]
+        if backend.redis_url:
+            run.sessions_per_worker = redis_split([c.tab.token for c in clients])
+
+        async def refresh(client: Client) -> None:
+            await refresh_token(client, emulator, http)
+
+        for name, op in (("load /members", load_members), ("save preferences", save_preferences)):
+            run.results.append(await closed_loop(name, setup, clients, op, seconds, refresh))
+        for client in clients:
+            await client.tab.close()
+        if memory_sessions:
+            spare = iter(users[k:])
+
+            async def make() -> Client:
+                client, _ = await sign_in(url, emulator, http, next(spare))
+                return client
+
+            run.memory_per_session_kb = await measure_memory(backend, make, memory_sessions)
+    return run
+
+
+async def ceiling_run(
+    backend: ReflexBackend, *, k: int, seconds: float, setup: str, memory_sessions: int
+) -> Run:
+    run = Run()
+    clients = await asyncio.gather(*(hydrated_tab(backend.url) for _ in range(k)))
+    run.results.append(await closed_loop("ceiling: count += 1", setup, clients, increment, seconds))
+    for client in clients:
+        await client.tab.close()
+    if memory_sessions:
+
+        async def make() -> Client:
+            return await hydrated_tab(backend.url)
+
+        run.memory_per_session_kb = await measure_memory(backend, make, memory_sessions)
+    return run
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a few seconds, for CI")
+    parser.add_argument("-k", type=int, help="concurrent tabs (default 100; quick 5)")
+    parser.add_argument("--seconds", type=float, help="measured seconds per row (default 15)")
+    parser.add_argument("--memory-sessions", type=int, help="idle sessions for the memory row")
+    parser.add_argument("--no-redis", action="store_true", help="skip the 1 vs 2 workers rows")
+    args = parser.parse_args()
+    k = args.k or (5 if args.quick else 100)
+    seconds = args.seconds or (1.5 if args.quick else 15.0)
+    memory_sessions = args.memory_sessions or (10 if args.quick else 300)
+    scale_out = not (args.quick or args.no_redis)
+    users_needed = k + memory_sessions
+
+    print("Browser events on the production backend (reflex run --env prod --backend-only)")
+    print(f"machine: {machine()}")
+    print(f"commit {git_revision()}; load generator on the same machine, one asyncio process")
+
+    with (
+        EmulatorProcess(custom_claims=True) as emulator,
+        throwaway_postgres("clerk_app_events") as db_url,
+    ):
+        print(f"database: {postgres_version(db_url)} (throwaway database, migrated)")
+        print(
+            "Clerk: the emulator in its own process, clerk mode; session tokens carry the "
+            "profile claims (0 Backend API calls per load)"
+        )
+        print(f"K = {k} tabs, closed loops, {seconds:g} s measured per row after warm-up")
+        print()
+        users = [emulator.create_user(i)["id"] for i in range(users_needed)]
+        app_env = {**emulator.app_env(), "REFLEX_DB_URL": db_url}
+
+        runs: list[Run] = []
+        with ReflexBackend(CEILING_APP) as ceiling_backend:
+            ceiling = asyncio.run(
+                ceiling_run(
+                    ceiling_backend,
+                    k=k,
+                    seconds=seconds,
+                    setup="1 worker",
+                    memory_sessions=memory_sessions,
+                )
+            )
+        runs.append(ceiling)
+        with ReflexBackend(ROOT, env=app_env, ready_path="/api/health") as backend:
+            app = asyncio.run(
+                app_run(
+                    backend.url,
+                    backend,
+                    emulator,
+                    users,
+                    k=k,
+                    seconds=seconds,
+                    setup="1 worker",
+                    memory_sessions=memory_sessions,
+                )
+            )
+        runs.append(app)
+
+        scale_runs: list[Run] = []
+        if scale_out:
+            for workers in (1, 2):
+                setup = f"Redis, {workers} worker{'s' if workers > 1 else ''}"
+                with ReflexBackend(CEILING_APP, workers=workers, redis_url=REDIS_URL) as cb:
+                    scale_runs.append(
+                        asyncio.run(
+                            ceiling_run(cb, k=k, seconds=seconds, setup=setup, memory_sessions=0)
+                        )
+                    )
+                with ReflexBackend(
+                    ROOT,
+                    env=app_env,
+                    workers=workers,
+                    redis_url=REDIS_URL,
+                    ready_path="/api/health",
+                ) as backend:
+                    scale_runs.append(
+                        asyncio.run(
+                            app_run(
+                                backend.url,
+                                backend,
+                                emulator,
+                                users,
+                                k=k,
+                                seconds=seconds,
+                                setup=setup,
+                                memory_sessions=0,
+                            )
+                        )
+                    )
+
+    headers = ["workload", "backend", "K", "events/s", "x ceiling", "p50 ms", "p95 ms"]
+    headers += ["p99 ms", "errors"]
+    ceiling_rate = ceiling.results[0].rate
+    rows = [r.row(ceiling_rate) for run in runs for r in run.results]
+    print(table(headers, rows))
+    print()
+    sign_in = app.sign_in_s
+    print(
+        f"sign-in → /welcome → /members, {k} tabs at once: "
+        f"p50 {percentile(sign_in, 50) * 1000:.0f} ms, p95 {percentile(sign_in, 95) * 1000:.0f} ms"
+    )
+    print(
+        f"memory per idle signed-in session ({memory_sessions} sessions, worker RSS growth): "
+        f"{app.memory_per_session_kb:.1f} KiB (ceiling app, hydrated tab: "
+        f"{ceiling.memory_per_session_kb:.1f} KiB)"
+    )
+
+    if scale_runs:
+        print()
+        print("Scale-out: state in Redis (REFLEX_REDIS_URL), GRANIAN_WORKERS = 1 and 2")
+        redis_ceiling = scale_runs[0].results[0].rate
+        rows = [r.row(redis_ceiling) for run in scale_runs for r in run.results]
+        print(table([*headers[:4], "x Redis 1w ceiling", *headers[5:]], rows))
+        for run in scale_runs:
+            if run.sessions_per_worker:
+                split = " / ".join(str(n) for n in run.sessions_per_worker)
+                print(f"{run.results[0].setup}: tabs per worker (Reflex socket records) {split}")
+
+    verdicts = []
+    ok = True
+    for result in app.results:
+        ratio = result.rate / ceiling_rate
+        p95 = percentile(result.latencies_ms, 95)
+        target = TARGETS[result.name]
+        met = ratio >= target and p95 < P95_TARGET_MS and result.errors == 0
+        ok = ok and met
+        verdicts.append(
+            f"{result.name} {ratio:.2f}x (target >= {target}x), p95 {p95:.0f} ms "
+            f"(target < {P95_TARGET_MS:.0f})"
+        )
+    print()
+    print(("ok: " if ok else "MISSED: ") + "; ".join(verdicts))
+    if args.quick and not ok:
+        print("(quick mode: K and durations too small for the targets; not failing)")
+        return 0 if all(r.errors == 0 for r in app.results) else 1
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    sys.exit(main())
