@@ -1,0 +1,46 @@
+"""The ``clerk-app`` command dispatches to its subcommands and explains itself."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from clerk_app import cli
+
+
+def test_no_command_prints_usage_and_fails(capsys):
+    assert cli.main([]) == 2
+    assert "clerk-app reconcile" in capsys.readouterr().err
+
+
+def test_help_succeeds(capsys):
+    assert cli.main(["--help"]) == 0
+    assert "check-config" in capsys.readouterr().out
+
+
+def test_check_config_reports_the_mode(monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    for name in ("CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY", "REFLEX_ENV_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli.main(["check-config"]) == 0
+    assert "local mode" in capsys.readouterr().out
+
+
+def test_migrate_creates_the_schema(monkeypatch, sqlite_database_url):
+    monkeypatch.setenv("REFLEX_DB_URL", sqlite_database_url)
+    from clerk_app.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["migrate"]) == 0
+    finally:
+        get_settings.cache_clear()
+    tables = sa.inspect(sa.create_engine(sqlite_database_url)).get_table_names()
+    assert {"user", "processed_webhook"} <= set(tables)
+
+
+def test_reconcile_help_is_reachable(capsys):
+    try:
+        cli.main(["reconcile", "--help"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    assert "clerk-app reconcile" in capsys.readouterr().out
