@@ -43,6 +43,11 @@ CUSTOM_CLAIMS = ("email", "first_name", "last_name", "username", "image_url", "u
 PROFILE_FIELDS = ("bio", "company", "job_title", "location", "website", "twitter", "linkedin")
 PROFILE_FIELDS += ("github", "email_notifications", "theme", "language")
 MAX_FORM_VALUE = 2000  # far above every limit: anything longer is not a human's input
+#: How long a page waits for the database before saying it is unavailable. A stalled
+#: connection (a black-holed network, a wedged server) would otherwise keep the page
+#: spinning forever: the driver has no client-side query timeout. The worker thread
+#: may stay blocked until the network gives up; the page does not wait for it.
+DB_TIMEOUT_S = 15.0
 
 
 class AccountError(Exception):
@@ -100,6 +105,15 @@ async def fetch_clerk_user(user_id: str, claims: Mapping[str, Any]) -> ClerkSnap
         raise AccountError(key, str(exc)) from exc
 
 
+async def _in_thread(key: str, fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` in a worker thread, or ``AccountError(key)`` after DB_TIMEOUT_S."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(fn, *args), DB_TIMEOUT_S)
+    except TimeoutError:
+        logger.warning("database did not answer within %.0f s", DB_TIMEOUT_S)
+        raise AccountError(key, "database timeout") from None
+
+
 def _sync(clerk_user: dict[str, Any]) -> UserPublic:
     try:
         with session_scope() as session:
@@ -114,7 +128,7 @@ def _sync(clerk_user: dict[str, Any]) -> UserPublic:
 async def sync_account(user_id: str, claims: Mapping[str, Any]) -> UserPublic:
     """/welcome: fetch (0 or 1 Backend API call) and upsert, atomically."""
     snapshot = await fetch_clerk_user(user_id, claims)
-    return await asyncio.to_thread(_sync, snapshot.user)
+    return await _in_thread("err_database", _sync, snapshot.user)
 
 
 def _read(clerk_id: str) -> UserPublic | None:
@@ -139,17 +153,17 @@ async def load_member(user_id: str, claims: Mapping[str, Any]) -> tuple[UserPubl
     except AccountError as exc:
         if exc.key == "err_user_gone":
             raise
-        stored = await asyncio.to_thread(_read, user_id)
+        stored = await _in_thread("err_database", _read, user_id)
         if stored is None:
             raise
         return stored, False
-    return await asyncio.to_thread(_sync, snapshot.user), True
+    return await _in_thread("err_database", _sync, snapshot.user), True
 
 
 async def load_preferences(user_id: str) -> tuple[str, str] | None:
     """``(theme, language)`` of a known user; ``None`` before the first sync."""
     try:
-        stored = await asyncio.to_thread(_read, user_id)
+        stored = await _in_thread("err_database", _read, user_id)
     except AccountError:
         return None
     return (stored.theme, stored.language) if stored else None
@@ -193,7 +207,7 @@ async def save_profile(
     update, errors = validate_profile(form)
     if update is None:
         return None, errors
-    saved = await asyncio.to_thread(_save, user_id, update)
+    saved = await _in_thread("save_unavailable", _save, user_id, update)
     if saved is None:
         raise AccountError("err_user_gone")
     return saved, {}
