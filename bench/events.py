@@ -52,6 +52,7 @@ from bench.harness.common import (
     REDIS_URL,
     ROOT,
     git_revision,
+    load_average,
     machine,
     percentile,
     postgres_version,
@@ -83,15 +84,15 @@ class Result:
     def rate(self) -> float:
         return len(self.latencies_ms) / self.elapsed_s if self.elapsed_s else 0.0
 
-    def row(self, ceiling: float | None) -> list[object]:
-        ratio = f"{self.rate / ceiling:.2f}" if ceiling else "-"
+    def row(self, ceilings: tuple[float, float]) -> list[object]:
+        ratios = [f"{self.rate / c:.2f}" if c else "-" for c in ceilings]
         p = [percentile(self.latencies_ms, q) for q in (50, 95, 99)]
         return [
             self.name,
             self.setup,
             self.k,
             f"{self.rate:,.0f}",
-            ratio,
+            *ratios,
             *(f"{v:.1f}" for v in p),
             self.errors,
         ]
@@ -177,6 +178,11 @@ async def increment(client: Client) -> None:
     await client.tab.call(f"{counter}.increment", until=has(COUNTER, "count"))
 
 
+async def page_load(client: Client) -> None:
+    """The framework's own page load: navigate to a page whose on_load is ``count += 1``."""
+    await client.tab.navigate("/loaded", until=has(COUNTER, "count"))
+
+
 async def closed_loop(
     name: str,
     setup: str,
@@ -221,18 +227,17 @@ class Run:
     sessions_per_worker: list[int] = field(default_factory=list)
 
 
-async def measure_memory(backend: ReflexBackend, make: Callable[[], Awaitable[Client]], n: int):
-    """Worker RSS growth per idle session (connected, signed in, /members loaded)."""
-    await asyncio.sleep(0.5)
-    before = backend.worker_rss_kb()
+async def open_sessions(make: Callable[[], Awaitable[Client]], n: int) -> list[Client]:
+    """``n`` more idle sessions, opened 25 at a time (the burst is measured elsewhere)."""
     clients: list[Client] = []
-    for i in range(0, n, 25):  # in batches: a sign-in storm is measured elsewhere
+    for i in range(0, n, 25):
         clients += await asyncio.gather(*(make() for _ in range(min(25, n - i))))
+    return clients
+
+
+async def rss_settled(backend: ReflexBackend) -> int:
     await asyncio.sleep(1.0)
-    after = backend.worker_rss_kb()
-    for client in clients:
-        await client.tab.close()
-    return (after - before) / n
+    return backend.worker_rss_kb()
 
 
 def redis_split(tokens: list[str]) -> list[int]:
@@ -261,12 +266,28 @@ async def app_run(
     memory_sessions: int,
 ) -> Run:
     run = Run()
+    spare = iter(users)
     limits = httpx.Limits(max_connections=200)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+
+        async def make() -> Client:
+            client, _ = await sign_in(url, emulator, http, next(spare))
+            return client
+
+        warm = await make()  # imports, JWKS download, connection pools
+        rss_before = await rss_settled(backend)
         # K sign-ins at once: the /welcome path under a burst (no rate limit here).
-        signed = await asyncio.gather(*(sign_in(url, emulator, http, u) for u in users[:k]))
+        signed = await asyncio.gather(
+            *(sign_in(url, emulator, http, next(spare)) for _ in range(k))
+        )
         clients = [c for c, _ in signed]
         run.sign_in_s = [s for _, s in signed]
+        if memory_sessions:
+            idle = await open_sessions(make, memory_sessions)
+            grown = await rss_settled(backend) - rss_before
+            run.memory_per_session_kb = grown / (k + memory_sessions)
+            for client in idle:
+                await client.tab.close()
         if backend.redis_url:
             run.sessions_per_worker = redis_split([c.tab.token for c in clients])
 
@@ -275,16 +296,8 @@ async def app_run(
 
         for name, op in (("load /members", load_members), ("save preferences", save_preferences)):
             run.results.append(await closed_loop(name, setup, clients, op, seconds, refresh))
-        for client in clients:
+        for client in [warm, *clients]:
             await client.tab.close()
-        if memory_sessions:
-            spare = iter(users[k:])
-
-            async def make() -> Client:
-                client, _ = await sign_in(url, emulator, http, next(spare))
-                return client
-
-            run.memory_per_session_kb = await measure_memory(backend, make, memory_sessions)
     return run
 
 
@@ -292,16 +305,24 @@ async def ceiling_run(
     backend: ReflexBackend, *, k: int, seconds: float, setup: str, memory_sessions: int
 ) -> Run:
     run = Run()
-    clients = await asyncio.gather(*(hydrated_tab(backend.url) for _ in range(k)))
-    run.results.append(await closed_loop("ceiling: count += 1", setup, clients, increment, seconds))
-    for client in clients:
-        await client.tab.close()
+
+    async def make() -> Client:
+        return await hydrated_tab(backend.url)
+
+    warm = await make()
+    rss_before = await rss_settled(backend)
+    clients = await asyncio.gather(*(make() for _ in range(k)))
     if memory_sessions:
-
-        async def make() -> Client:
-            return await hydrated_tab(backend.url)
-
-        run.memory_per_session_kb = await measure_memory(backend, make, memory_sessions)
+        idle = await open_sessions(make, memory_sessions)
+        run.memory_per_session_kb = (await rss_settled(backend) - rss_before) / (
+            k + memory_sessions
+        )
+        for client in idle:
+            await client.tab.close()
+    for name, op in (("ceiling: count += 1", increment), ("ceiling: page load", page_load)):
+        run.results.append(await closed_loop(name, setup, clients, op, seconds))
+    for client in [warm, *clients]:
+        await client.tab.close()
     return run
 
 
@@ -317,10 +338,10 @@ def main() -> int:
     seconds = args.seconds or (1.5 if args.quick else 15.0)
     memory_sessions = args.memory_sessions or (10 if args.quick else 300)
     scale_out = not (args.quick or args.no_redis)
-    users_needed = k + memory_sessions
+    users_needed = k + memory_sessions + 1
 
     print("Browser events on the production backend (reflex run --env prod --backend-only)")
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; load average {load_average()}")
     print(f"commit {git_revision()}; load generator on the same machine, one asyncio process")
 
     with (
@@ -396,11 +417,16 @@ def main() -> int:
                         )
                     )
 
-    headers = ["workload", "backend", "K", "events/s", "x ceiling", "p50 ms", "p95 ms"]
-    headers += ["p99 ms", "errors"]
-    ceiling_rate = ceiling.results[0].rate
-    rows = [r.row(ceiling_rate) for run in runs for r in run.results]
+    headers = ["workload", "backend", "K", "ops/s", "x ceiling", "x page load"]
+    headers += ["p50 ms", "p95 ms", "p99 ms", "errors"]
+    ceilings = (ceiling.results[0].rate, ceiling.results[1].rate)
+    ceiling_rate = ceilings[0]
+    rows = [r.row(ceilings) for run in runs for r in run.results]
     print(table(headers, rows))
+    print(
+        "x ceiling: against count += 1 (one trivial event); x page load: against a navigation "
+        "to a page whose on_load is count += 1 (on_load_internal + one chained handler)"
+    )
     print()
     sign_in = app.sign_in_s
     print(
@@ -408,7 +434,7 @@ def main() -> int:
         f"p50 {percentile(sign_in, 50) * 1000:.0f} ms, p95 {percentile(sign_in, 95) * 1000:.0f} ms"
     )
     print(
-        f"memory per idle signed-in session ({memory_sessions} sessions, worker RSS growth): "
+        f"memory per idle signed-in session ({k + memory_sessions} sessions, worker RSS growth): "
         f"{app.memory_per_session_kb:.1f} KiB (ceiling app, hydrated tab: "
         f"{ceiling.memory_per_session_kb:.1f} KiB)"
     )
@@ -416,14 +442,16 @@ def main() -> int:
     if scale_runs:
         print()
         print("Scale-out: state in Redis (REFLEX_REDIS_URL), GRANIAN_WORKERS = 1 and 2")
-        redis_ceiling = scale_runs[0].results[0].rate
-        rows = [r.row(redis_ceiling) for run in scale_runs for r in run.results]
-        print(table([*headers[:4], "x Redis 1w ceiling", *headers[5:]], rows))
+        redis_ceilings = (scale_runs[0].results[0].rate, scale_runs[0].results[1].rate)
+        rows = [r.row(redis_ceilings) for run in scale_runs for r in run.results]
+        print(table(headers, rows))
+        print("(ratios against the Redis, 1 worker ceilings)")
         for run in scale_runs:
             if run.sessions_per_worker:
                 split = " / ".join(str(n) for n in run.sessions_per_worker)
                 print(f"{run.results[0].setup}: tabs per worker (Reflex socket records) {split}")
 
+    print(f"load average at the end: {load_average()}")
     verdicts = []
     ok = True
     for result in app.results:
