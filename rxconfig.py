@@ -13,7 +13,10 @@ config = rx.Config(
     app_name="clerk_app",
     db_url="sqlite:///reflex.db",
     env_file=".env" if Path(".env").is_file() else None,
-    plugins=[rx.plugins.SitemapPlugin(), rx.plugins.RadixThemesPlugin()],
+    plugins=[
+        rx.plugins.SitemapPlugin(),
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="violet", radius="large")),
+    ],
     telemetry_enabled=False,
     show_built_with_reflex=False,
 )

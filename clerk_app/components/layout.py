@@ -166,7 +166,7 @@ def user_nav() -> rx.Component:
 
 
 def header() -> rx.Component:
-    return rx.box(
+    return rx.el.header(
         rx.hstack(
             brand(),
             user_nav(),
@@ -178,7 +178,6 @@ def header() -> rx.Component:
             padding_x=["1rem", "1.5rem"],
             padding_y="0.75rem",
         ),
-        as_="header",
         position="sticky",
         top="0",
         z_index="10",
@@ -189,9 +188,8 @@ def header() -> rx.Component:
 
 
 def footer() -> rx.Component:
-    return rx.box(
+    return rx.el.footer(
         rx.text(t("footer"), size="1", color=rx.color("gray", 10), text_align="center"),
-        as_="footer",
         padding="1.5rem 1rem",
         border_top=f"1px solid {rx.color('gray', 4)}",
     )
@@ -202,10 +200,9 @@ def layout(*children: rx.Component, width: str = CONTENT_WIDTH) -> rx.Component:
     return rx.flex(
         local_banner(),
         header(),
-        rx.box(
+        rx.el.main(
             clerk_status(),
             *children,
-            as_="main",
             width="100%",
             max_width=width,
             margin_x="auto",

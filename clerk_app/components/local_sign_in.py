@@ -15,21 +15,12 @@ from clerk_app.state.local_auth import LocalAuthState
 
 
 def _input(name: str, kind: str = "text", required: bool = False) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(
-            t(name),
-            html_for=f"local-{name}",
-            style={
-                "fontSize": "var(--font-size-2)",
-                "fontWeight": "500",
-                "color": "var(--gray-11)",
-            },
-        ),
-        rx.input(
-            name=name, id=f"local-{name}", type=kind, required=required, width="100%", size="3"
-        ),
-        spacing="1",
-        width="100%",
+    # The input sits inside its <label>: labelled without an id (Reflex turns an input's
+    # id into an extra form-data key, and the handlers refuse unknown keys).
+    return rx.el.label(
+        rx.text(t(name), size="2", weight="medium", color=rx.color("gray", 11)),
+        rx.input(name=name, type=kind, required=required, width="100%", size="3"),
+        style={"display": "flex", "flexDirection": "column", "gap": "0.25rem", "width": "100%"},
     )
 
 

@@ -28,12 +28,11 @@ _NATIVE_CONTROL = {
 }
 
 
-def _label(name: str, key: str | None = None) -> rx.Component:
-    return rx.el.label(
-        t(key or name),
-        html_for=f"field-{name}",
-        style={"fontSize": "var(--font-size-2)", "fontWeight": "500", "color": "var(--gray-11)"},
-    )
+_LABEL_STYLE = {"display": "flex", "flexDirection": "column", "gap": "0.25rem", "width": "100%"}
+
+
+def _caption(key: str) -> rx.Component:
+    return rx.text(t(key), size="2", weight="medium", color=rx.color("gray", 11))
 
 
 def _error(name: str) -> rx.Component:
@@ -49,38 +48,35 @@ def _error(name: str) -> rx.Component:
     )
 
 
-def _text_field(name: str, placeholder: str = "", *, kind: str = "text") -> rx.Component:
-    return rx.vstack(
-        _label(name),
+def _field(name: str, control: rx.Component, **props) -> rx.Component:
+    """A labelled control. The control sits inside its <label>, so it needs no id:
+    Reflex adds an input's id to the form data as an extra key, which save refuses."""
+    return rx.el.label(_caption(name), control, _error(name), style=_LABEL_STYLE, **props)
+
+
+def _text_field(name: str, placeholder: str = "") -> rx.Component:
+    return _field(
+        name,
         rx.input(
             name=name,
-            id=f"field-{name}",
-            type=kind,
             default_value=MembersState.profile[name],
             placeholder=placeholder,
             size="2",
             width="100%",
             color_scheme=rx.cond(MembersState.errors.contains(name), "red", "gray"),
         ),
-        _error(name),
-        spacing="1",
-        width="100%",
     )
 
 
 def _select(name: str, options: list[tuple[str, str]]) -> rx.Component:
-    return rx.vstack(
-        _label(name),
+    return _field(
+        name,
         rx.el.select(
             *(rx.el.option(t(label), value=value) for value, label in options),
             name=name,
-            id=f"field-{name}",
             default_value=MembersState.profile[name],
             style=_NATIVE_CONTROL,
         ),
-        _error(name),
-        spacing="1",
-        width="100%",
     )
 
 
@@ -100,19 +96,15 @@ def profile_form() -> rx.Component:
         rx.vstack(
             _section(
                 "profile_section",
-                rx.vstack(
-                    _label("bio"),
+                _field(
+                    "bio",
                     rx.text_area(
                         name="bio",
-                        id="field-bio",
                         default_value=MembersState.profile["bio"],
                         rows="4",
                         width="100%",
                         resize="vertical",
                     ),
-                    _error("bio"),
-                    spacing="1",
-                    width="100%",
                     grid_column="1 / -1",
                 ),
                 _text_field("company"),
@@ -122,7 +114,7 @@ def profile_form() -> rx.Component:
             rx.separator(size="4"),
             _section(
                 "links_section",
-                _text_field("website", "https://…", kind="text"),
+                _text_field("website", "https://…"),
                 _text_field("linkedin", "https://linkedin.com/in/…"),
                 _text_field("twitter", "@…"),
                 _text_field("github", "@…"),
@@ -135,11 +127,10 @@ def profile_form() -> rx.Component:
                     [("light", "theme_light"), ("dark", "theme_dark"), ("system", "theme_system")],
                 ),
                 _select("language", [("fr", "lang_fr"), ("en", "lang_en")]),
-                rx.hstack(
+                rx.el.label(
                     rx.el.input(
                         type="checkbox",
                         name="email_notifications",
-                        id="field-email_notifications",
                         default_checked=MembersState.profile["email_notifications"] == "on",
                         style={
                             "width": "1.1rem",
@@ -147,9 +138,8 @@ def profile_form() -> rx.Component:
                             "accentColor": "var(--accent-9)",
                         },
                     ),
-                    _label("email_notifications"),
-                    align="center",
-                    spacing="2",
+                    _caption("email_notifications"),
+                    style={"display": "flex", "alignItems": "center", "gap": "0.5rem"},
                     grid_column="1 / -1",
                 ),
             ),
@@ -171,15 +161,17 @@ def profile_form() -> rx.Component:
     )
 
 
-def _managed_row(icon: str, key: str, value: rx.Var, test_id: str) -> rx.Component:
-    return rx.hstack(
-        rx.icon(icon, size=16, color=rx.color("gray", 10)),
-        rx.text(t(key), size="2", color=rx.color("gray", 10), min_width="9rem"),
+def _managed_row(icon: str, key: str, value: rx.Var, test_id: str) -> list[rx.Component]:
+    """One label/value pair of the identity grid (two cells)."""
+    return [
+        rx.hstack(
+            rx.icon(icon, size=15, color=rx.color("gray", 10)),
+            rx.text(t(key), size="2", color=rx.color("gray", 10), white_space="nowrap"),
+            spacing="2",
+            align="center",
+        ),
         rx.text(value, size="2", weight="medium", id=test_id, word_break="break-all"),
-        spacing="2",
-        align="center",
-        wrap="wrap",
-    )
+    ]
 
 
 def manage_account() -> rx.Component:
@@ -235,14 +227,22 @@ def identity_card() -> rx.Component:
                     spacing="3",
                     wrap="wrap",
                 ),
-                _managed_row("mail", "email", clerk_fields["email"], "member-email"),
-                _managed_row(
-                    "at-sign", "username_short", clerk_fields["username"], "member-username"
+                rx.grid(
+                    *_managed_row("mail", "email", clerk_fields["email"], "member-email"),
+                    *_managed_row(
+                        "at-sign", "username_short", clerk_fields["username"], "member-username"
+                    ),
+                    *_managed_row(
+                        "calendar-plus", "created_at", MembersState.created_at, "member-created"
+                    ),
+                    *_managed_row(
+                        "refresh-cw", "synced_at", MembersState.synced_at, "member-synced"
+                    ),
+                    columns="auto 1fr",
+                    column_gap="1rem",
+                    row_gap="0.4rem",
+                    align_items="center",
                 ),
-                _managed_row(
-                    "calendar-plus", "created_at", MembersState.created_at, "member-created"
-                ),
-                _managed_row("refresh-cw", "synced_at", MembersState.synced_at, "member-synced"),
                 spacing="2",
                 flex="1",
             ),

@@ -1,0 +1,207 @@
+"""Start the real app the way the README does (``reflex run``), for browser tests.
+
+``make run`` applies the migrations and runs ``reflex run``; this does the same in a
+throwaway directory: a fresh SQLite database, a fresh emulator directory, free ports,
+no Clerk keys (local mode) unless ``env`` brings some, and waits until the frontend
+serves and ``/api/health`` answers. Only one app runs at a time (they share ``.web``):
+starting one stops the previous.
+
+Output goes to ``<workdir>/reflex.log``; it is printed when the app fails to start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+#: First compile with a cold Vite cache takes ~90 s on a 2-core machine.
+START_TIMEOUT_S = float(os.environ.get("APP_START_TIMEOUT_S", "360"))
+_CLEARED = (
+    "CLERK_PUBLISHABLE_KEY",
+    "CLERK_SECRET_KEY",
+    "CLERK_WEBHOOK_SIGNING_SECRET",
+    "CLERK_AUTHORIZED_PARTIES",
+    "CLERK_API_URL",
+    "CLERK_JWKS_URL",
+    "CLERK_ISSUER",
+    "REFLEX_API_URL",
+    "REFLEX_DEPLOY_URL",
+    "REFLEX_ENV_MODE",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class AppServer:
+    workdir: Path
+    frontend_port: int
+    backend_port: int
+    env: dict[str, str]
+    process: subprocess.Popen | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """The frontend origin (``localhost``: the origin Clerk tokens are issued for)."""
+        return f"http://localhost:{self.frontend_port}"
+
+    @property
+    def backend_url(self) -> str:
+        return f"http://localhost:{self.backend_port}"
+
+    @property
+    def db_url(self) -> str:
+        return self.env["REFLEX_DB_URL"]
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "reflex.log"
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def start(self) -> AppServer:
+        subprocess.run(
+            [str(VENV_BIN / "alembic"), "upgrade", "head"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+        log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [
+                str(VENV_BIN / "reflex"),
+                "run",
+                "--frontend-port",
+                str(self.frontend_port),
+                "--backend-port",
+                str(self.backend_port),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: stop() ends reflex, vite, workers
+        )
+        try:
+            self._wait_until_serving()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_serving(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        checks = {f"{self.backend_url}/api/health": False, f"{self.url}/": False}
+        while not all(checks.values()):
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"reflex run exited early:\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"the app did not start in {START_TIMEOUT_S:.0f} s:\n{self.log_tail()}"
+                )
+            for url, ok in checks.items():
+                if not ok:
+                    with contextlib.suppress(httpx.HTTPError):
+                        checks[url] = httpx.get(url, timeout=5).status_code == 200
+            time.sleep(1)
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+_current: AppServer | None = None
+
+
+def start_app(workdir: Path, env: dict[str, str] | None = None) -> AppServer:
+    """Start the app (stopping any other one first) in local mode unless ``env`` says."""
+    global _current
+    if _current is not None:
+        _current.stop()
+    workdir.mkdir(parents=True, exist_ok=True)
+    frontend_port, backend_port = free_port(), free_port()
+    base = {k: v for k, v in os.environ.items() if k not in _CLEARED}
+    base.update(
+        {
+            "PATH": f"{VENV_BIN}{os.pathsep}{base.get('PATH', '')}",
+            "REFLEX_USE_NPM": "1",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "REFLEX_CHECK_LATEST_VERSION": "false",
+            "REFLEX_DB_URL": f"sqlite:///{workdir / 'app.db'}",
+            "CLERK_EMULATOR_DIR": str(workdir / "clerk_emulator"),
+            "PYTHONUNBUFFERED": "1",
+            # Watch an empty directory only: edits elsewhere in the tree must not restart
+            # the backend (and drop every tab's state) in the middle of a test.
+            "REFLEX_HOT_RELOAD_OVERRIDE_PATHS": str(_empty_dir(workdir / "no-reload")),
+        }
+    )
+    base.update(env or {})
+    _current = AppServer(workdir, frontend_port, backend_port, base).start()
+    return _current
+
+
+def _empty_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def stop_app() -> None:
+    global _current
+    if _current is not None:
+        _current.stop()
+        _current = None
+
+
+@contextlib.contextmanager
+def app_running(workdir: Path, env: dict[str, str]) -> Iterator[AppServer]:
+    """Run the app with ``env`` for a block (e.g. clerk mode for one test module).
+
+    The app running before (the session's local-mode app) is stopped first, since
+    both would share ``.web``, and started again afterwards with its own ports,
+    database and emulator directory, so fixtures holding it keep working.
+    """
+    global _current
+    previous, _current = _current, None
+    if previous is not None:
+        previous.stop()
+    try:
+        yield start_app(workdir, env)
+    finally:
+        stop_app()
+        if previous is not None:
+            _current = previous.start()
+
+
+def remove_workdir(workdir: Path) -> None:
+    shutil.rmtree(workdir, ignore_errors=True)
