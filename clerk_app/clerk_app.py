@@ -15,7 +15,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.environment import environment
 
-from clerk_app import routes
+from clerk_app import log_safety, routes
 from clerk_app.clerk.bridge import auth_root
 from clerk_app.pages import index, members, sign_in, sign_up, welcome
 from clerk_app.settings import SettingsError, get_settings
@@ -24,14 +24,20 @@ from clerk_app.state.members import MembersState
 from clerk_app.state.ui import UIState
 from clerk_app.state.welcome import WelcomeState
 
+# Before the app serves anything: no credential reaches a log line (Reflex logs failing
+# events with their request headers), and floods of bad events are rate-limited.
+log_safety.install()
+
 
 def _api_transformer():
     try:
-        get_settings()
+        settings = get_settings()
     except SettingsError as exc:
         if environment.REFLEX_COMPILE_CONTEXT.get().value == "export":
             return None  # building the frontend only; the backend validates at start-up
         raise SystemExit(f"clerk_app: configuration error: {exc}") from None
+    for secret in (settings.clerk_secret_key, settings.clerk_webhook_signing_secret):
+        log_safety.add_secret(secret.get_secret_value() if secret else None)
     from clerk_app.server import build_api
 
     return build_api()
