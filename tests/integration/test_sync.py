@@ -159,6 +159,29 @@ def test_a_session_object_already_loaded_is_refreshed(url):
         assert returned is loaded and loaded.first_name == "Augusta"
 
 
+def test_the_returned_user_is_a_clean_persistent_orm_object(url):
+    clerk = clerk_user()
+    with db.session_scope(url) as session:
+        user = sync_user(session, clerk)
+        state = sa.inspect(user)
+        assert state.persistent and not session.dirty and not session.new
+        assert UserPublic.from_user(user).email == user.email
+        before = user.updated_at
+        user.bio = "edited through the ORM"  # the ORM tracks it like any loaded object
+    stored = row(url, clerk["id"])
+    assert stored.bio == "edited through the ORM"
+    assert stored.updated_at > before  # maintained automatically on ORM updates too
+
+
+def test_delete_refreshes_a_user_loaded_in_the_session(url):
+    clerk = clerk_user()
+    run(url, sync_user, clerk)
+    with db.session_scope(url) as session:
+        loaded = session.scalars(sa.select(User).where(User.clerk_id == clerk["id"])).one()
+        delete_user(session, clerk["id"])
+        assert loaded.deleted_at is not None and loaded.email is None
+
+
 # -- ordering: stale data and tombstones -------------------------------------------------
 
 

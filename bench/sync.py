@@ -1,0 +1,351 @@
+"""Benchmark: our one-statement ``sync_user`` against the seed's find-then-write pattern.
+
+The seed (``syncUser()`` in the course module) reads the row, then creates or
+updates it through the ORM: three round trips (SELECT, INSERT/UPDATE, COMMIT)
+and a race between the read and the write. Ours is one
+``INSERT … ON CONFLICT … RETURNING`` and a COMMIT. Both run here on the same
+schema, through the same sessions, in the same run, so the ratio is fair.
+
+Two measurements per database:
+
+* throughput: syncs per second with 1, 8 and 32 concurrent workers (threads,
+  one connection each), on a sign-in mix: 25% first sign-ins, 75% returning
+  users (half with changed Clerk data); errors are counted, not hidden;
+* burst: many workers sync the *same* brand-new user at the same instant (two
+  tabs, a double click, a webhook racing /welcome), repeated with fresh users.
+
+Usage::
+
+    python bench/sync.py              # SQLite temp file + throwaway PostgreSQL database
+    python bench/sync.py --quick      # a few seconds (CI)
+    python bench/sync.py --pg-url postgresql://user@host/db --no-sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from clerk_app import db
+from clerk_app.models import User, new_user_id, utcnow
+from clerk_app.sync import sync_user
+
+DEFAULT_PG_URL = os.environ.get("PG_TEST_URL", "postgresql://postgres@127.0.0.1:5432/test")
+WORKER_COUNTS = (1, 8, 32)
+EXISTING_USERS = 1000
+
+SyncFn = Callable[[Session, dict], Any]
+
+
+# -- the two implementations -----------------------------------------------------------------
+
+
+def seed_sync(session: Session, clerk: dict) -> User:
+    """The seed's syncUser(), ported as written: find, then create or update (ORM)."""
+    email = clerk["email_addresses"][0]["email_address"]
+    username = clerk.get("username") or email.split("@")[0]
+    user = session.exec(select(User).where(User.clerk_id == clerk["id"])).first()
+    if user is None:
+        user = User(clerk_id=clerk["id"], email=email, username=username)
+        session.add(user)
+    else:
+        user.email, user.username = email, username
+    user.first_name = clerk.get("first_name")
+    user.last_name = clerk.get("last_name")
+    user.image_url = clerk.get("image_url")
+    return user
+
+
+IMPLEMENTATIONS: dict[str, SyncFn] = {"ours": sync_user, "seed": seed_sync}
+
+
+# -- workload ---------------------------------------------------------------------------------
+
+
+def clerk_json(*, first_name: str = "Ada", updated_at: int = 1) -> dict:
+    """A minimal Clerk user JSON with a unique id, email and local part."""
+    token = secrets.token_hex(8)
+    return {
+        "id": f"user_{token}",
+        "username": None,
+        "first_name": first_name,
+        "last_name": "Lovelace",
+        "image_url": f"https://img.clerk.com/{token}",
+        "primary_email_address_id": f"idn_{token}",
+        "email_addresses": [{"id": f"idn_{token}", "email_address": f"u{token}@bench.example"}],
+        "updated_at": updated_at,
+    }
+
+
+def populate(engine: sa.Engine) -> list[dict]:
+    """Empty the table and store EXISTING_USERS users (bulk insert); return their Clerk JSON."""
+    users = [clerk_json() for _ in range(EXISTING_USERS)]
+    table = User.__table__
+    now = utcnow()
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql('TRUNCATE "user", processed_webhook')
+        else:
+            connection.exec_driver_sql('DELETE FROM "user"')
+        connection.execute(
+            table.insert(),
+            [
+                {
+                    "id": new_user_id(),
+                    "clerk_id": user["id"],
+                    "email": user["email_addresses"][0]["email_address"],
+                    "username": user["email_addresses"][0]["email_address"].split("@")[0],
+                    "first_name": user["first_name"],
+                    "last_name": user["last_name"],
+                    "image_url": user["image_url"],
+                    "clerk_updated_at": user["updated_at"],
+                    "synced_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for user in users
+            ],
+        )
+    return users
+
+
+_clock = itertools.count(2)  # Clerk's updated_at only moves forward
+
+
+def next_sign_in(existing: list[dict], counter: int) -> dict:
+    """25% first sign-ins; 75% returning users, half of them with changed Clerk data."""
+    kind = counter % 8
+    if kind < 2:
+        return clerk_json()
+    user = existing[secrets.randbelow(len(existing))]
+    if kind < 5:
+        return user
+    return {**user, "first_name": f"Ada{counter}", "updated_at": next(_clock)}
+
+
+# -- runners ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    syncs: int = 0  # successful ones only: a failed sync is not a sync
+    errors: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.syncs / self.seconds if self.seconds else 0.0
+
+
+def one_sync(engine: sa.Engine, fn: SyncFn, clerk: dict) -> bool:
+    """One sign-in in its own session and transaction; False if it raised."""
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            fn(session, clerk)
+            session.commit()
+        return True
+    except Exception:
+        return False
+
+
+def throughput(url: str, fn: SyncFn, workers: int, duration: float) -> Cell:
+    engine = db.make_engine(url, pool_size=workers, max_overflow=0)
+    try:
+        existing = populate(engine)
+        barrier = threading.Barrier(workers + 1)
+        counts = [[0, 0] for _ in range(workers)]
+        stop = threading.Event()
+
+        def worker(index: int) -> None:
+            with engine.connect():  # open this worker's connection before the clock starts
+                pass
+            barrier.wait()
+            done = failed = 0
+            while not stop.is_set():
+                if one_sync(engine, fn, next_sign_in(existing, (done + failed) * workers + index)):
+                    done += 1
+                else:
+                    failed += 1
+            counts[index] = [done, failed]
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        start = time.perf_counter()
+        time.sleep(duration)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - start
+        return Cell(sum(c[0] for c in counts), sum(c[1] for c in counts), elapsed)
+    finally:
+        engine.dispose()
+
+
+def burst(url: str, fn: SyncFn, workers: int, rounds: int) -> tuple[int, int, int]:
+    """``workers`` threads sync the same new user at once, ``rounds`` times.
+
+    Returns (errors, attempts, users that did not end with exactly one row).
+    """
+    engine = db.make_engine(url, pool_size=workers, max_overflow=0)
+    errors = bad_users = 0
+    try:
+        for _ in range(rounds):
+            clerk = clerk_json()
+            barrier = threading.Barrier(workers)
+            failures = []
+
+            def worker(
+                clerk: dict = clerk, barrier: threading.Barrier = barrier, failures: list = failures
+            ) -> None:
+                with engine.connect():
+                    pass
+                barrier.wait()
+                if not one_sync(engine, fn, clerk):
+                    failures.append(1)
+
+            threads = [threading.Thread(target=worker) for _ in range(workers)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            errors += len(failures)
+            with engine.connect() as connection:
+                count = connection.scalar(
+                    sa.select(sa.func.count()).where(User.__table__.c.clerk_id == clerk["id"])
+                )
+            bad_users += count != 1
+        return errors, workers * rounds, bad_users
+    finally:
+        engine.dispose()
+
+
+# -- databases --------------------------------------------------------------------------------
+
+
+def describe(url: str) -> str:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                version = connection.exec_driver_sql("SHOW server_version").scalar()
+                where = sa.make_url(url)
+                return f"PostgreSQL {version} at {where.host}:{where.port or 5432}/{where.database}"
+            version = connection.exec_driver_sql("SELECT sqlite_version()").scalar()
+            return f"SQLite {version} (WAL) at {sa.make_url(url).database}"
+    finally:
+        engine.dispose()
+
+
+class ThrowawayPostgres:
+    """A database created on the server at ``server_url`` and dropped afterwards."""
+
+    def __init__(self, server_url: str) -> None:
+        self.admin = db.make_engine(server_url, isolation_level="AUTOCOMMIT")
+        self.name = f"clerk_app_bench_{secrets.token_hex(4)}"
+        self.url = ""
+
+    def __enter__(self) -> str:
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
+        self.url = self.admin.url.set(database=self.name).render_as_string(hide_password=False)
+        return self.url
+
+    def __exit__(self, *exc: object) -> None:
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self.admin.dispose()
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def bench_database(url: str, *, duration: float, rounds: int, burst_rounds: int) -> bool:
+    db.upgrade(url)
+    print(f"\n{describe(url)}")
+    print(f"  throughput: sign-in mix, {duration:g} s per cell, median of {rounds} round(s)")
+    print("  workers   ours syncs/s   seed syncs/s   ratio   ours errors   seed errors")
+    for workers in WORKER_COUNTS:
+        cells: dict[str, list[Cell]] = {name: [] for name in IMPLEMENTATIONS}
+        for _ in range(rounds):  # back to back, so the machine's load hits both alike
+            for name, fn in IMPLEMENTATIONS.items():
+                cells[name].append(throughput(url, fn, workers, duration))
+        rate = {name: statistics.median(c.rate for c in runs) for name, runs in cells.items()}
+        errs = {name: sum(c.errors for c in runs) for name, runs in cells.items()}
+        ratio = statistics.median(
+            ours.rate / seed.rate if seed.rate else float("inf")
+            for ours, seed in zip(cells["ours"], cells["seed"], strict=True)
+        )
+        print(
+            f"  {workers:>7}   {rate['ours']:>12,.0f}   {rate['seed']:>12,.0f}   {ratio:>4.2f}x"
+            f"   {errs['ours']:>11,}   {errs['seed']:>11,}"
+        )
+    workers = max(WORKER_COUNTS)
+    print(f"  burst: {workers} workers sync the same new user at once, {burst_rounds} new users")
+    ours_clean = True
+    for name, fn in IMPLEMENTATIONS.items():
+        errors, attempts, bad = burst(url, fn, workers, burst_rounds)
+        print(
+            f"    {name}: {errors} errors in {attempts} syncs; users without exactly one row: {bad}"
+        )
+        ours_clean &= name != "ours" or (errors == 0 and bad == 0)
+    return ours_clean
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few seconds, for CI")
+    parser.add_argument("--sqlite-url", help="SQLite database to use (default: a temp file)")
+    parser.add_argument(
+        "--pg-url",
+        default=DEFAULT_PG_URL,
+        help="PostgreSQL server; a throwaway database is created there and dropped "
+        "(default: PG_TEST_URL or %(default)s)",
+    )
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args(argv)
+    duration, rounds, burst_rounds = (0.3, 1, 3) if args.quick else (1.5, 5, 20)
+
+    print("sync_user (INSERT … ON CONFLICT … RETURNING) vs the seed's find-then-write (ORM)")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"{os.cpu_count()} CPUs, load average {load}; ratio = median of per-round ratios")
+    ok = True
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = args.sqlite_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+            ok &= bench_database(url, duration=duration, rounds=rounds, burst_rounds=burst_rounds)
+    if not args.no_pg:
+        try:
+            throwaway = ThrowawayPostgres(args.pg_url)
+            with throwaway as url:
+                ok &= bench_database(
+                    url, duration=duration, rounds=rounds, burst_rounds=burst_rounds
+                )
+        except sa.exc.OperationalError as exc:
+            print(f"\nPostgreSQL at {args.pg_url}: unreachable ({exc.orig}); use --no-pg to skip")
+            return 1
+    if not ok:
+        print("\nFAILED: our sync had errors in the burst")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
