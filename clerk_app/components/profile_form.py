@@ -238,9 +238,10 @@ def identity_card() -> rx.Component:
                     *_managed_row(
                         "refresh-cw", "synced_at", MembersState.synced_at, "member-synced"
                     ),
-                    columns="auto 1fr",
+                    # Phone: each value under its label; wider: a two-column table.
+                    columns=rx.breakpoints(initial="1fr", sm="auto 1fr"),
                     column_gap="1rem",
-                    row_gap="0.4rem",
+                    row_gap=rx.breakpoints(initial="0.15rem", sm="0.4rem"),
                     align_items="center",
                 ),
                 spacing="2",

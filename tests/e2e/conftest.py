@@ -139,6 +139,7 @@ def emulator_faults(app: AppServer, **knobs: Any) -> None:
 def screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")  # a sticky header would repeat mid-page otherwise
     page.wait_for_timeout(400)  # let transitions and fonts settle
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -1,0 +1,144 @@
+"""The app's use cases against a real (SQLite) database and a counting Backend API.
+
+/welcome makes exactly one Backend API call, or none when the session token carries
+the custom claims; a failed sync writes nothing; /members reads Clerk's current
+fields and falls back to the stored copy when Clerk cannot be reached; a save is
+validated first and only touches the caller's row.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from clerk_app import account, db, services
+from clerk_app.clerk.api import ClerkAPIError
+from clerk_app.clerk.emulator import clerk_claims
+from tests.unit.reflex_states import emulator
+from tests.utils.database import migrated, row, rows
+
+
+class CountingAPI:
+    """Stands in for ClerkAPI: serves the emulator's users, counts calls, can fail."""
+
+    def __init__(self, emu, error: Exception | None = None) -> None:
+        self.emu, self.error, self.calls = emu, error, 0
+
+    async def get_user(self, user_id: str) -> dict:
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        return self.emu.get_user(user_id)
+
+
+@pytest.fixture
+def database(sqlite_database_url, monkeypatch):
+    with migrated(sqlite_database_url) as url:
+        monkeypatch.setattr(account, "session_scope", functools.partial(db.session_scope, url))
+        yield url
+
+
+@pytest.fixture
+def emu():
+    with emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def api(emu, monkeypatch):
+    api = CountingAPI(emu)
+    monkeypatch.setattr(services, "get_clerk_api", lambda: api)
+    return api
+
+
+@pytest.fixture
+def user(emu):
+    return emu.create_user("ada@example.com", first_name="Ada", last_name="Lovelace")
+
+
+def _claims(user: dict) -> dict:
+    return {"sub": user["id"], "sid": "sess_1", "exp": 0}
+
+
+async def test_welcome_sync_makes_exactly_one_backend_api_call(database, api, user):
+    profile = await account.sync_account(user["id"], _claims(user))
+    assert api.calls == 1
+    assert (profile.email, profile.first_name, profile.theme) == ("ada@example.com", "Ada", "light")
+    await account.sync_account(user["id"], _claims(user))  # reload: idempotent
+    assert len(rows(database)) == 1
+
+
+async def test_welcome_sync_from_custom_claims_makes_no_call(database, api, user):
+    claims = {**_claims(user), **clerk_claims(user)}
+    profile = await account.sync_account(user["id"], claims)
+    assert api.calls == 0
+    assert profile.email == "ada@example.com" and profile.last_name == "Lovelace"
+    assert row(database, user["id"]).clerk_updated_at == user["updated_at"]
+
+
+@pytest.mark.parametrize(
+    ("error", "key"),
+    [
+        (ClerkAPIError("down"), "err_clerk_unreachable"),
+        (ClerkAPIError("slow down", status=429), "err_clerk_rate_limited"),
+    ],
+)
+async def test_a_failed_sync_writes_nothing(database, api, user, error, key):
+    api.error = error
+    with pytest.raises(account.AccountError) as raised:
+        await account.sync_account(user["id"], _claims(user))
+    assert raised.value.key == key
+    assert rows(database) == []
+
+
+async def test_a_user_without_email_is_refused_and_nothing_written(database, api, emu):
+    bare = emu.create_user(None, username="no_mail")
+    with pytest.raises(account.AccountError) as raised:
+        await account.sync_account(bare["id"], _claims(bare))
+    assert raised.value.key == "err_no_email"
+    assert rows(database) == []
+
+
+async def test_database_down_is_reported_as_such(api, user, monkeypatch):
+    down = functools.partial(db.session_scope, "postgresql://nobody@127.0.0.1:1/nothing")
+    monkeypatch.setattr(account, "session_scope", down)
+    with pytest.raises(account.AccountError) as raised:
+        await account.sync_account(user["id"], _claims(user))
+    assert raised.value.key == "err_database"
+
+
+async def test_members_shows_clerk_changes_on_the_next_visit(database, api, emu, user):
+    await account.sync_account(user["id"], _claims(user))
+    emu.update_user(user["id"], first_name="Augusta")
+    profile, current = await account.load_member(user["id"], _claims(user))
+    assert current and profile.first_name == "Augusta" and api.calls == 2
+    assert row(database, user["id"]).first_name == "Augusta"
+
+
+async def test_members_falls_back_to_the_stored_copy_when_clerk_is_down(database, api, user):
+    await account.sync_account(user["id"], _claims(user))
+    api.error = ClerkAPIError("down")
+    profile, current = await account.load_member(user["id"], _claims(user))
+    assert not current and profile.email == "ada@example.com"
+
+
+async def test_save_profile_validates_then_updates_only_that_user(database, api, emu, user):
+    other = emu.create_user("bob@example.com")
+    await account.sync_account(user["id"], _claims(user))
+    await account.sync_account(other["id"], _claims(other))
+
+    saved, errors = await account.save_profile(
+        user["id"], account.check_form({"website": "javascript:alert(1)", "bio": "kept?"})
+    )
+    assert saved is None and errors == {"website": "invalid_url"}
+    assert row(database, user["id"]).bio is None
+
+    form = account.check_form(
+        {"bio": "Analyst", "twitter": "@ada", "github": "https://github.com/ada"}
+    )
+    saved, errors = await account.save_profile(user["id"], form)
+    assert errors == {} and saved.twitter == "ada" and saved.github == "ada"
+    assert saved.email_notifications is False  # the unticked checkbox
+    assert row(database, other["id"]).bio is None
+    assert await account.load_preferences(user["id"]) == ("light", "fr")
