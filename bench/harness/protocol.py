@@ -59,6 +59,9 @@ class ReflexTab:
         self.frontend_events: list[dict[str, Any]] = []
         self.pathname = "/"
         self.updates = 0
+        #: The update number just after the last connect's full-state hydrate: what the
+        #: page's on_load sends comes from there on.
+        self.mark = 0
         self.messages: list[tuple[str, Any]] = []  # new_token, state_mismatch …
         self._log: list[Delta] = []
         self._changed = asyncio.Condition()
@@ -94,6 +97,16 @@ class ReflexTab:
             lambda delta: delta.get(ROOT_STATE, {}).get("is_hydrated") is True,
             since=start,
             timeout=timeout,
+        )
+        # Updates queued for this token before the reconnect (chained events of the
+        # previous socket) may arrive first; the full-state hydrate carries the router.
+        self.mark = next(
+            (
+                i + 1
+                for i in range(start, len(self._log))
+                if "rx_router_headers" in self._log[i].get(ROOT_STATE, {})
+            ),
+            start + 1,
         )
 
     async def close(self) -> None:
