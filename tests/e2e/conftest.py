@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from clerk_app import routes
 from clerk_app.clerk.emulator import load_local_secrets
-from tests.utils.app_server import AppServer, start_app, stop_app
+from tests.utils.app_server import AppServer, current_app, start_app, stop_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,13 +41,24 @@ UI_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory) -> Iterator[AppServer]:
-    server = start_app(tmp_path_factory.mktemp("app"))
-    try:
+def _local_app(tmp_path_factory) -> Iterator[dict[str, Any]]:
+    holder: dict[str, Any] = {"server": None, "dir": tmp_path_factory.mktemp("app")}
+    yield holder
+    stop_app()
+
+
+@pytest.fixture
+def app(_local_app) -> AppServer:
+    """The app in local mode, started on first use and kept for the whole session.
+
+    Only one app runs at a time (they share ``.web``): a module that needs another
+    configuration stops this one, and the next test asking for it starts it again.
+    """
+    server = _local_app["server"]
+    if server is None or current_app() is not server:
+        server = _local_app["server"] = start_app(_local_app["dir"])
         _warm_up(server)
-        yield server
-    finally:
-        stop_app()
+    return server
 
 
 def _warm_up(server: AppServer) -> None:

@@ -176,6 +176,13 @@ def _empty_dir(path: Path) -> Path:
     return path
 
 
+def current_app() -> AppServer | None:
+    """The app this process started last, while it is still running."""
+    if _current is not None and _current.process is not None and _current.process.poll() is None:
+        return _current
+    return None
+
+
 def stop_app() -> None:
     global _current
     if _current is not None:
