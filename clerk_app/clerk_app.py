@@ -15,7 +15,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.environment import environment
 
-from clerk_app import log_safety, routes
+from clerk_app import log_safety, logging_setup, routes
 from clerk_app.clerk.bridge import auth_root
 from clerk_app.pages import index, members, sign_in, sign_up, welcome
 from clerk_app.settings import SettingsError, get_settings
@@ -27,6 +27,8 @@ from clerk_app.state.welcome import WelcomeState
 # Before the app serves anything: no credential reaches a log line (Reflex logs failing
 # events with their request headers), and floods of bad events are rate-limited.
 log_safety.install()
+# Production logs are JSON lines (app, Reflex and granian alike); development keeps the console.
+logging_setup.configure()
 
 
 def _api_transformer():
