@@ -133,10 +133,12 @@ def next_sign_in(existing: list[dict], counter: int) -> dict:
     kind = counter % 8
     if kind < 2:
         return clerk_json()
-    user = existing[secrets.randbelow(len(existing))]
+    index = secrets.randbelow(len(existing))
     if kind < 5:
-        return user
-    return {**user, "first_name": f"Ada{counter}", "updated_at": next(_clock)}
+        return existing[index]  # the latest data, as Clerk would send it
+    changed = {**existing[index], "first_name": f"Ada{counter}", "updated_at": next(_clock)}
+    existing[index] = changed
+    return changed
 
 
 # -- runners ----------------------------------------------------------------------------------
