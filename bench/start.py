@@ -36,6 +36,7 @@ from bench.harness.backend import CEILING_APP, ReflexBackend
 from bench.harness.common import (
     ROOT,
     VENV_BIN,
+    copy_project,
     free_port,
     git_revision,
     load_average,
@@ -47,24 +48,6 @@ from bench.harness.common import (
 from bench.harness.emulator_server import EmulatorProcess
 
 FIRST_RUN_TIMEOUT_S = 600.0
-
-
-def copy_project(source: Path, destination: Path) -> None:
-    """Tracked and unignored files only (what a clone has), mtimes kept; the venv linked."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=source,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        src = source / name
-        if not src.is_file():
-            continue  # deleted in the work tree
-        dst = destination / name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, dst)
-    (destination / ".venv").symlink_to(ROOT / ".venv")
 
 
 def _env(frontend_port: int, backend_port: int) -> dict[str, str]:

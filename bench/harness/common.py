@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import uuid
@@ -130,3 +131,21 @@ def load_average() -> str:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "unknown"
+
+
+def copy_project(source: Path, destination: Path) -> None:
+    """Tracked and unignored files only (what a clone has), mtimes kept; the venv linked."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=source,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        src = source / name
+        if not src.is_file():
+            continue  # deleted in the work tree
+        dst = destination / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+    (destination / ".venv").symlink_to(ROOT / ".venv")
