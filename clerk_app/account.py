@@ -78,6 +78,8 @@ def user_from_claims(user_id: str, claims: Mapping[str, Any]) -> dict[str, Any] 
         return value if isinstance(value, str) and value else None
 
     updated = claims.get("updated_at")
+    if isinstance(updated, int) and 0 < updated < 10**11:
+        updated *= 1000  # a template's {{user.updated_at}} may be in seconds; Clerk JSON is ms
     return {
         "id": user_id,
         "object": "user",

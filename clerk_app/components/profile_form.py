@@ -170,7 +170,7 @@ def _managed_row(icon: str, key: str, value: rx.Var, test_id: str) -> list[rx.Co
             spacing="2",
             align="center",
         ),
-        rx.text(value, size="2", weight="medium", id=test_id, word_break="break-all"),
+        rx.text(value, size="2", weight="medium", id=test_id, overflow_wrap="anywhere"),
     ]
 
 
@@ -244,13 +244,14 @@ def identity_card() -> rx.Component:
                     row_gap=rx.breakpoints(initial="0.15rem", sm="0.4rem"),
                     align_items="center",
                 ),
+                rx.box(manage_account(), padding_top="0.5rem"),
                 spacing="2",
                 flex="1",
+                min_width="0",
             ),
-            rx.box(manage_account()),
             direction=rx.breakpoints(initial="column", sm="row"),
             spacing="5",
-            align=rx.breakpoints(initial="start", sm="center"),
+            align="start",
         ),
         size="3",
         width="100%",

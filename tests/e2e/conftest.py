@@ -48,7 +48,7 @@ def _local_app(tmp_path_factory) -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture
-def app(_local_app) -> AppServer:
+def app(_local_app, chromium) -> AppServer:
     """The app in local mode, started on first use and kept for the whole session.
 
     Only one app runs at a time (they share ``.web``): a module that needs another
@@ -57,19 +57,19 @@ def app(_local_app) -> AppServer:
     server = _local_app["server"]
     if server is None or current_app() is not server:
         server = _local_app["server"] = start_app(_local_app["dir"])
-        _warm_up(server)
+        _warm_up(server, chromium)
     return server
 
 
-def _warm_up(server: AppServer) -> None:
+def _warm_up(server: AppServer, browser: Any) -> None:
     """Let Vite compile every route once (a cold compile can take tens of seconds)."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
+    page = browser.new_page()
+    try:
         for route in (routes.INDEX, routes.SIGN_IN, routes.SIGN_UP, routes.WELCOME, routes.MEMBERS):
             page.goto(server.url + route, timeout=180_000)
             page.wait_for_selector("footer", timeout=180_000)
-        browser.close()
+    finally:
+        page.close()
 
 
 @pytest.fixture(scope="session")
