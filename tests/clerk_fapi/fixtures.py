@@ -1,14 +1,13 @@
-"""Pytest fixtures: a Clerk instance made of the emulator and the Frontend API stub, and Chromium.
+"""Pytest fixtures: a Clerk instance made of the emulator and the Frontend API stub.
 
 A test module imports the fixtures it uses (``from tests.clerk_fapi.fixtures
-import clerk_instance, chromium  # noqa: F401``); nothing here is global.
+import clerk_instance, fapi_stubs  # noqa: F401``); nothing here is global. The
+browser comes from ``tests/e2e/conftest.py`` (``chromium``, ``new_context``).
 
 * :func:`clerk_instance` (session): the emulator, served over a real socket,
   playing Clerk's Backend API and JWKS for a development instance whose
   Frontend API host is :data:`~tests.clerk_fapi.stub.DEV_FAPI_HOST`;
   :meth:`ClerkInstance.app_env` is the environment that points the app at it.
-* :func:`chromium` (module): Debian's Chromium driven by Playwright's sync API (per
-  module, so no Playwright event loop outlives the browser tests).
 * :func:`fapi_stubs` (function): installs a :class:`FrontendApiStub` on a
   browser context and, at teardown, fails the test if any stub saw a request
   it could not answer.
@@ -16,7 +15,6 @@ import clerk_instance, chromium  # noqa: F401``); nothing here is global.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,16 +29,6 @@ from .directory import EmulatorDirectory
 from .packages import ClerkBundle, clerk_bundle
 from .servers import serve_asgi
 from .stub import DEV_FAPI_HOST, FrontendApiStub
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-#: Offline-friendly flags: no sandbox (containers), no GPU, no background calls home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @dataclass
@@ -68,14 +56,17 @@ class ClerkInstance:
     def jwks_url(self) -> str:
         return self.api_url + "/.well-known/jwks.json"
 
-    def app_env(self, app_origin: str) -> dict[str, str]:
-        """The environment that runs the app in clerk mode against this instance."""
+    def app_env(self) -> dict[str, str]:
+        """The environment that runs the app in clerk mode against this instance.
+
+        The issuer is derived from the publishable key and the authorized party from
+        the app's own origin, as with a real instance: neither is set here.
+        """
         return {
             "CLERK_PUBLISHABLE_KEY": self.publishable_key,
             "CLERK_SECRET_KEY": self.secret_key,
             "CLERK_API_URL": self.api_url,
             "CLERK_JWKS_URL": self.jwks_url,
-            "CLERK_AUTHORIZED_PARTIES": app_origin.rstrip("/"),
         }
 
     def directory(self) -> EmulatorDirectory:
@@ -113,18 +104,6 @@ def clerk_instance() -> Iterator[ClerkInstance]:
     clerk_bundle()  # fetch the pinned scripts once, before any browser waits on them
     with running_clerk_instance() as instance:
         yield instance
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class StubInstaller:

@@ -14,6 +14,7 @@ package. ``CLERK_NPM_CACHE`` moves the cache elsewhere.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -27,6 +28,9 @@ from pathlib import Path
 #: The versions the app is tested against (``@clerk/react`` 6.17 loads ``@6`` and ``@1``).
 CLERK_JS_VERSION = "6.40.0"
 CLERK_UI_VERSION = "1.36.0"
+#: The first releases of the majors ``@clerk/react`` 6 loads (checked with ``npm view``).
+OLDEST_CLERK_JS_VERSION = "6.0.0"
+OLDEST_CLERK_UI_VERSION = "1.1.0"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = Path(os.environ.get("CLERK_NPM_CACHE", REPO_ROOT / ".cache" / "clerk-npm"))
@@ -105,6 +109,36 @@ def package_dist(package: str, version: str) -> Path:
             if not (dist / _ENTRY[package]).exists():
                 raise
     return dist
+
+
+def _semver_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def newest_version(package: str, major: int) -> str:
+    """The newest stable ``@clerk/<package>`` release of ``major`` on the registry.
+
+    Falls back to the newest cached one when the registry cannot be asked, so a
+    warm cache still runs the whole matrix offline.
+    """
+    stable = re.compile(rf"^{major}\.\d+\.\d+$")
+    result = subprocess.run(
+        [_npm(), "view", f"@clerk/{package}@{major}", "version", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    try:
+        listed = json.loads(result.stdout) if result.returncode == 0 else []
+    except json.JSONDecodeError:
+        listed = []
+    versions = [listed] if isinstance(listed, str) else list(listed)
+    if not versions and CACHE_DIR.is_dir():
+        versions = [p.name.removeprefix(f"{package}-") for p in CACHE_DIR.glob(f"{package}-*")]
+    versions = [v for v in versions if stable.match(v)]
+    if not versions:
+        raise RuntimeError(f"cannot list @clerk/{package}@{major} versions:\n{result.stderr}")
+    return max(versions, key=_semver_key)
 
 
 def clerk_bundle(

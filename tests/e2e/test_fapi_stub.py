@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from clerk_app.clerk.tokens import InvalidToken, TokenVerifier
-from tests.clerk_fapi.fixtures import chromium, clerk_instance, fapi_stubs  # noqa: F401
+from tests.clerk_fapi.fixtures import clerk_instance, fapi_stubs  # noqa: F401
 from tests.clerk_fapi.servers import serve_asgi
 from tests.clerk_fapi.standalone import standalone_app
 
@@ -37,7 +37,7 @@ def page_origin(clerk_instance) -> Iterator[str]:  # noqa: F811
 
 
 @pytest.fixture
-def context(chromium) -> Iterator[Any]:  # noqa: F811
+def context(chromium) -> Iterator[Any]:
     context = chromium.new_context()
     yield context
     context.close()
