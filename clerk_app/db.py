@@ -26,6 +26,8 @@ from sqlmodel import Session
 DEFAULT_DB_URL = "sqlite:///reflex.db"
 #: How long a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: How long opening a PostgreSQL connection may take before it fails.
+PG_CONNECT_TIMEOUT_S = 10
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 
 
@@ -50,6 +52,12 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     """A new (uncached) engine for ``url``; ``kwargs`` go to :func:`sqlalchemy.create_engine`."""
     url = normalise_url(url)
     if not sa.make_url(url).drivername.startswith("sqlite"):
+        # A restarted or failed-over server leaves every pooled connection dead: check
+        # each one at checkout (one round trip) so the first request after an outage
+        # works instead of failing once per pooled connection. And never wait forever
+        # for a server that does not answer the connection (libpq has no default).
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
         return sa.create_engine(url, **kwargs)
     kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
     engine = sa.create_engine(url, **kwargs)
