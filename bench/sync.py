@@ -49,6 +49,8 @@ from clerk_app.sync import sync_user
 DEFAULT_PG_URL = os.environ.get("PG_TEST_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WORKER_COUNTS = (1, 8, 32)
 EXISTING_USERS = 1000
+#: Extra create_engine() arguments for every engine (--no-pre-ping); default: the app's own.
+ENGINE_OPTIONS: dict[str, Any] = {}
 
 SyncFn = Callable[[Session, dict], Any]
 
@@ -149,6 +151,11 @@ class Cell:
     syncs: int = 0  # successful ones only: a failed sync is not a sync
     errors: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process, all threads: the Python side of a sync
+
+    @property
+    def cpu_us(self) -> float:
+        return self.cpu_seconds / self.syncs * 1e6 if self.syncs else float("inf")
 
     @property
     def rate(self) -> float:
@@ -166,8 +173,13 @@ def one_sync(engine: sa.Engine, fn: SyncFn, clerk: dict) -> bool:
         return False
 
 
+def pooled_engine(url: str, workers: int) -> sa.Engine:
+    """The app's engine configuration, with one connection per worker."""
+    return db.make_engine(url, pool_size=workers, max_overflow=0, **ENGINE_OPTIONS)
+
+
 def throughput(url: str, fn: SyncFn, workers: int, duration: float) -> Cell:
-    engine = db.make_engine(url, pool_size=workers, max_overflow=0)
+    engine = pooled_engine(url, workers)
     try:
         existing = populate(engine)
         barrier = threading.Barrier(workers + 1)
@@ -190,13 +202,13 @@ def throughput(url: str, fn: SyncFn, workers: int, duration: float) -> Cell:
         for thread in threads:
             thread.start()
         barrier.wait()
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         time.sleep(duration)
         stop.set()
         for thread in threads:
             thread.join()
-        elapsed = time.perf_counter() - start
-        return Cell(sum(c[0] for c in counts), sum(c[1] for c in counts), elapsed)
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        return Cell(sum(c[0] for c in counts), sum(c[1] for c in counts), elapsed, cpu)
     finally:
         engine.dispose()
 
@@ -206,7 +218,7 @@ def burst(url: str, fn: SyncFn, workers: int, rounds: int) -> tuple[int, int, in
 
     Returns (errors, attempts, users that did not end with exactly one row).
     """
-    engine = db.make_engine(url, pool_size=workers, max_overflow=0)
+    engine = pooled_engine(url, workers)
     errors = bad_users = 0
     try:
         for _ in range(rounds):
@@ -281,9 +293,15 @@ class ThrowawayPostgres:
 
 def bench_database(url: str, *, duration: float, rounds: int, burst_rounds: int) -> bool:
     db.upgrade(url)
-    print(f"\n{describe(url)}")
+    engine = pooled_engine(url, 1)
+    ping = "on" if engine.pool._pre_ping else "off"
+    engine.dispose()
+    print(f"\n{describe(url)}; pool pre-ping {ping}")
     print(f"  throughput: sign-in mix, {duration:g} s per cell, median of {rounds} round(s)")
-    print("  workers   ours syncs/s   seed syncs/s   ratio   ours errors   seed errors")
+    print(
+        "  workers   ours syncs/s   seed syncs/s   ratio   ours errors   seed errors"
+        "   CPU µs/sync ours / seed"
+    )
     for workers in WORKER_COUNTS:
         cells: dict[str, list[Cell]] = {name: [] for name in IMPLEMENTATIONS}
         for _ in range(rounds):  # back to back, so the machine's load hits both alike
@@ -295,9 +313,11 @@ def bench_database(url: str, *, duration: float, rounds: int, burst_rounds: int)
             ours.rate / seed.rate if seed.rate else float("inf")
             for ours, seed in zip(cells["ours"], cells["seed"], strict=True)
         )
+        cpu = {name: statistics.median(c.cpu_us for c in runs) for name, runs in cells.items()}
         print(
             f"  {workers:>7}   {rate['ours']:>12,.0f}   {rate['seed']:>12,.0f}   {ratio:>4.2f}x"
             f"   {errs['ours']:>11,}   {errs['seed']:>11,}"
+            f"   {cpu['ours']:>11,.0f} / {cpu['seed']:,.0f}"
         )
     workers = max(WORKER_COUNTS)
     print(f"  burst: {workers} workers sync the same new user at once, {burst_rounds} new users")
@@ -323,7 +343,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument(
+        "--no-pre-ping",
+        action="store_true",
+        help="turn the pool's per-checkout ping off, to measure the sync statements alone",
+    )
     args = parser.parse_args(argv)
+    if args.no_pre_ping:
+        ENGINE_OPTIONS["pool_pre_ping"] = False
     duration, rounds, burst_rounds = (0.3, 1, 3) if args.quick else (1.5, 5, 20)
 
     print("sync_user (INSERT … ON CONFLICT … RETURNING) vs the seed's find-then-write (ORM)")
