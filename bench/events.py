@@ -333,6 +333,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, help="measured seconds per row (default 15)")
     parser.add_argument("--memory-sessions", type=int, help="idle sessions for the memory row")
     parser.add_argument("--no-redis", action="store_true", help="skip the 1 vs 2 workers rows")
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        default=ROOT,
+        help="the app to measure (default: this work tree; e.g. a `git archive` of a commit)",
+    )
     args = parser.parse_args()
     k = args.k or (5 if args.quick else 100)
     seconds = args.seconds or (1.5 if args.quick else 15.0)
@@ -342,7 +348,8 @@ def main() -> int:
 
     print("Browser events on the production backend (reflex run --env prod --backend-only)")
     print(f"machine: {machine()}; load average {load_average()}")
-    print(f"commit {git_revision()}; load generator on the same machine, one asyncio process")
+    print(f"commit {git_revision()}; app measured: {args.app_dir}")
+    print("load generator on the same machine, one asyncio process")
 
     with (
         EmulatorProcess(custom_claims=True) as emulator,
@@ -370,7 +377,7 @@ def main() -> int:
                 )
             )
         runs.append(ceiling)
-        with ReflexBackend(ROOT, env=app_env, ready_path="/api/health") as backend:
+        with ReflexBackend(args.app_dir, env=app_env, ready_path="/api/health") as backend:
             app = asyncio.run(
                 app_run(
                     backend.url,
@@ -396,7 +403,7 @@ def main() -> int:
                         )
                     )
                 with ReflexBackend(
-                    ROOT,
+                    args.app_dir,
                     env=app_env,
                     workers=workers,
                     redis_url=REDIS_URL,

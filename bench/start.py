@@ -42,6 +42,7 @@ from bench.harness.common import (
     load_average,
     machine,
     postgres_version,
+    snapshot_project,
     table,
     throwaway_postgres,
 )
@@ -107,10 +108,13 @@ def timed_start(command: list[str], cwd: Path, health_path: str) -> tuple[float,
     return frontend_s, backend_s
 
 
-def full(rows: list[list[object]]) -> None:
+def full(rows: list[list[object]], ref: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="start-bench-") as tmp:
         ours, baseline = Path(tmp) / "clerk_app", Path(tmp) / "ceiling_app"
-        copy_project(ROOT, ours)
+        if ref:
+            snapshot_project(ours, ref)
+        else:
+            copy_project(ROOT, ours)
         shutil.copytree(CEILING_APP, baseline, ignore=shutil.ignore_patterns(".web", ".states"))
         results = {}
         for label, cwd, command, health in (
@@ -143,6 +147,9 @@ def quick(rows: list[list[object]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="production backend start only")
+    parser.add_argument(
+        "--ref", help="measure this commit (git archive) instead of the work tree's files"
+    )
     args = parser.parse_args()
     print("Start-up time: the README's run command until the first page is served")
     print(f"machine: {machine()}; load average {load_average()}")
@@ -152,7 +159,8 @@ def main() -> int:
         quick(rows)
     else:
         print("database: SQLite (the default of `make run`, a new file in the fresh copy)")
-        full(rows)
+        print(f"project: {'commit ' + args.ref if args.ref else 'the work tree'}")
+        full(rows, args.ref)
     print()
     headers = ["app", "run", "frontend / s", "backend / s", "both up / s", "x ceiling app"]
     print(table(headers, rows))

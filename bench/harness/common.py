@@ -149,3 +149,11 @@ def copy_project(source: Path, destination: Path) -> None:
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dst)
     (destination / ".venv").symlink_to(ROOT / ".venv")
+
+
+def snapshot_project(destination: Path, ref: str = "HEAD") -> None:
+    """The committed tree at ``ref`` (``git archive``) with the venv linked."""
+    destination.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(destination)], input=archive.stdout, check=True)
+    (destination / ".venv").symlink_to(ROOT / ".venv")
