@@ -22,10 +22,11 @@ Playwright ``BrowserContext`` to this object, which
 Clerk-js conventions handled here: ``PATCH``/``DELETE`` arrive as ``POST``
 with ``?_method=``; bodies are form-encoded; answers are either the bare
 resource or ``{"response": X, "client": C}``, the ``client`` replacing
-clerk-js's client state. A development key gets a dev-browser id, which
-clerk-js then sends back as ``?__clerk_db_jwt=`` on every call; that id keys
-the client state here (a live key has a single client per stub). The token's
-``azp`` is the calling page's ``Origin``, as Clerk sets it.
+clerk-js's client state. A development instance (``pk_test_`` key, host under
+``.accounts.dev``) gets a dev-browser id, which clerk-js then sends back as
+``?__clerk_db_jwt=`` on every call; that id keys the client state here (without
+one, as with a live key, the stub keeps a single client). The token's ``azp`` is
+the calling page's ``Origin``, as Clerk sets it.
 
 Playwright's sync API calls route handlers on the test's thread while the
 test waits inside a Playwright call: tests must wait with Playwright
@@ -86,7 +87,6 @@ class _Client:
     created_at: int = field(default_factory=res.now_ms)
     session_ids: list[str] = field(default_factory=list)
     sign_in: dict[str, Any] | None = None
-    sign_in_user_id: str | None = None
 
 
 class _Reply(Exception):
@@ -122,7 +122,6 @@ class FrontendApiStub:
         self.publishable_key = publishable_key
         self.host = frontend_api_host(publishable_key)
         self.issuer = f"https://{self.host}"
-        self.development = publishable_key.startswith("pk_test_")
         self.app_origin = app_origin.rstrip("/")
         self.bundle = bundle or clerk_bundle()
         self.token_lifetime_s = token_lifetime_s
@@ -396,7 +395,6 @@ class FrontendApiStub:
                     param="identifier",
                 ),
             )
-        client.sign_in_user_id = user["id"]
         client.sign_in = res.sign_in(
             res.new_id("sia"), identifier=identifier, user=user, status="needs_first_factor"
         )
@@ -437,5 +435,4 @@ class FrontendApiStub:
         )
         # A finished sign-in leaves the client, as in Clerk.
         client.sign_in = None
-        client.sign_in_user_id = None
         return 200, self._envelope(completed, client, origin)
