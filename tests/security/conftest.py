@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -43,18 +44,30 @@ _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.")
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory) -> Iterator[AppServer]:
-    """The local-mode app (shared with the browser tests when they started it)."""
-    current = servers._current
-    if current is not None and current.process is not None and current.process.poll() is None:
-        yield current
-        return
-    server = servers.start_app(tmp_path_factory.mktemp("security-app"))
-    try:
-        yield server
-    finally:
-        if servers._current is server:
-            servers.stop_app()
+def _started_here(tmp_path_factory) -> Iterator[dict[str, Any]]:
+    holder: dict[str, Any] = {"dir": tmp_path_factory.mktemp("security-app"), "servers": []}
+    yield holder
+    if servers.current_app() in holder["servers"]:
+        servers.stop_app()
+
+
+def is_plain_local_app(server: AppServer | None) -> bool:
+    """Local mode on SQLite: the configuration the browser tests start by default."""
+    return (
+        server is not None
+        and not server.env.get("CLERK_PUBLISHABLE_KEY")
+        and server.env.get("REFLEX_DB_URL", "").startswith("sqlite")
+    )
+
+
+@pytest.fixture(scope="module")
+def app(_started_here) -> AppServer:
+    """The local-mode app: the one the browser tests run when it is up, else one of ours."""
+    server = servers.current_app()
+    if not is_plain_local_app(server):
+        server = servers.start_app(_started_here["dir"])
+        _started_here["servers"].append(server)
+    return server
 
 
 @dataclass
@@ -190,3 +203,58 @@ def arena(app: AppServer) -> Iterator[Arena]:
 @pytest.fixture(scope="module")
 def victim(arena: Arena) -> Member:
     return asyncio.run(arena.member("victim"))
+
+
+# -- the browser ------------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Installed before any page script: every way an injected payload could announce itself.
+XSS_TRAP = """
+(() => {
+  const hits = [];
+  Object.defineProperty(window, "__xssHits", { value: hits });
+  Object.defineProperty(window, "__xss", {
+    configurable: false,
+    get() { return undefined; },
+    set(value) { hits.push("__xss=" + String(value)); },
+  });
+  for (const name of ["alert", "confirm", "prompt", "print"]) {
+    window[name] = (message) => { hits.push(name + ":" + String(message)); };
+  }
+})();
+"""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium) -> Iterator[Any]:
+    """A French desktop tab with the XSS trap; ``page.dialogs`` lists any dialog opened."""
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)
+    context.add_init_script(XSS_TRAP)
+    tab = context.new_page()
+    tab.dialogs = []
+
+    def on_dialog(dialog: Any) -> None:
+        tab.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    tab.on("dialog", on_dialog)
+    yield tab
+    context.close()
