@@ -24,6 +24,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from clerk_app import db
 from clerk_app.clerk.emulator import load_local_secrets
 from clerk_app.state.auth import AuthState
 from clerk_app.state.local_auth import LocalAuthState
@@ -98,6 +99,8 @@ class Arena:
             timeout=15,
         )
         self.issuer = f"{app.backend_url}/_clerk"
+        #: Where the referee reads the database (the app's own URL unless told otherwise).
+        self.db_url = app.db_url
 
     # -- users and tokens --------------------------------------------------------------------
 
@@ -157,7 +160,7 @@ class Arena:
         return [{k: v for k, v in row.items() if k != "synced_at"} for row in self.rows()]
 
     def rows(self) -> list[dict[str, Any]]:
-        engine = sa.create_engine(self.app.db_url)
+        engine = sa.create_engine(db.normalise_url(self.db_url))
         try:
             with engine.connect() as conn:
                 result = conn.execute(sa.text('SELECT * FROM "user" ORDER BY id'))
