@@ -60,7 +60,7 @@ from bench.harness.common import (
     throwaway_postgres,
 )
 from bench.harness.emulator_server import EmulatorProcess, session_token
-from bench.harness.protocol import ReflexTab, has
+from bench.harness.protocol import ReflexTab, has, hydrated
 
 AUTH = "___auth____auth_state"
 MEMBERS = "___members____members_state"
@@ -105,15 +105,31 @@ class Result:
 class Client:
     tab: ReflexTab
     sid: str = ""
+    token: str = ""
     token_at: float = 0.0
     saves: int = 0
 
 
+async def bridge_report(client: Client) -> None:
+    """What the session bridge does after every hydration: ``set_session(current token)``."""
+    await client.tab.send(f"{client.tab.state_name(AUTH)}.set_session", {"token": client.token})
+
+
+async def visit(client: Client, pathname: str, until, timeout: float = 10.0) -> None:
+    """A client-side navigation as the browser makes it: route change, hydrated, bridge
+    report, then the page's data (which may wait for that report)."""
+    tab = client.tab
+    since = await tab.start_navigation(pathname)
+    await tab.wait_for(hydrated, since=since, timeout=timeout)
+    await bridge_report(client)
+    await tab.wait_for(until, since=since, timeout=timeout)
+
+
 async def refresh_token(client: Client, emulator: EmulatorProcess, http: httpx.AsyncClient):
     """What the bridge does before the 60 s token expires: a fresh token to set_session."""
-    token = await session_token(http, emulator.url, client.sid, emulator.authorized_party)
+    client.token = await session_token(http, emulator.url, client.sid, emulator.authorized_party)
     auth = client.tab.state_name(AUTH)
-    await client.tab.call(f"{auth}.set_session", {"token": token}, until=lambda d: True)
+    await client.tab.call(f"{auth}.set_session", {"token": client.token}, until=lambda d: True)
     client.token_at = time.monotonic()
 
 
@@ -131,15 +147,16 @@ async def sign_in(
     sid = response.json()["session_id"]
     token = await session_token(http, emulator.url, sid, emulator.authorized_party)
     tab = ReflexTab(url, headers={"Origin": emulator.authorized_party})
+    client = Client(tab, sid, token, time.monotonic())
     await tab.connect("/welcome", timeout=60)
-    auth = tab.state_name(AUTH)
-    since = await tab.send(f"{auth}.set_session", {"token": token})
+    since = tab.updates
+    await bridge_report(client)
     # /welcome's on_load ran parked until the token arrived; it syncs, then redirects.
     while "/members" not in tab.redirects():
         await tab.wait_for(lambda d: True, since=since, timeout=60)
         since = tab.updates
-    await tab.navigate("/members", until=has(MEMBERS, "loaded", True), timeout=60)
-    return Client(tab, sid, time.monotonic()), time.perf_counter() - started
+    await visit(client, "/members", has(MEMBERS, "loaded", True), timeout=60)
+    return client, time.perf_counter() - started
 
 
 async def hydrated_tab(url: str) -> Client:
@@ -154,7 +171,7 @@ Op = Callable[[Client], Awaitable[None]]
 
 
 async def load_members(client: Client) -> None:
-    await client.tab.navigate("/members", until=has(MEMBERS, "form_key"))
+    await visit(client, "/members", has(MEMBERS, "form_key"))
 
 
 async def save_preferences(client: Client) -> None:

@@ -198,13 +198,18 @@ class ReflexTab:
         since = await self.send(name, payload)
         return await self.wait_for(until, since=since, timeout=timeout)
 
+    async def start_navigation(self, pathname: str) -> int:
+        """Begin a client-side route change; returns the update count before it."""
+        self.pathname = pathname
+        self.state.setdefault(ROOT_STATE, {})["is_hydrated"] = False
+        return await self.send(ON_LOAD_INTERNAL)
+
     async def navigate(
         self, pathname: str, *, until: Callable[[Delta], bool], timeout: float = 10.0
     ) -> Delta:
         """A client-side route change: the page's ``on_load`` runs on the backend."""
-        self.pathname = pathname
-        self.state.setdefault(ROOT_STATE, {})["is_hydrated"] = False
-        return await self.call(ON_LOAD_INTERNAL, until=until, timeout=timeout)
+        since = await self.start_navigation(pathname)
+        return await self.wait_for(until, since=since, timeout=timeout)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -225,6 +230,11 @@ class ReflexTab:
             for e in self.frontend_events
             if e.get("name") == "_redirect"
         ]
+
+
+def hydrated(delta: Delta) -> bool:
+    """A predicate: the page reports itself hydrated (the bridge reports after this)."""
+    return delta.get(ROOT_STATE, {}).get("is_hydrated") is True
 
 
 def has(state_suffix: str, var: str, value: Any = ...) -> Callable[[Delta], bool]:

@@ -17,7 +17,7 @@ class CounterState(rx.State):
 
 
 def index() -> rx.Component:
-    return rx.text(CounterState.count)
+    return rx.text(CounterState.count, id="count")
 
 
 app = rx.App()
