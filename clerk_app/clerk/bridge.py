@@ -25,7 +25,7 @@ from typing import Any
 
 import reflex as rx
 
-from clerk_app.clerk.components import CLERK_REACT
+from clerk_app.clerk.components import CLERK_LOCALIZATIONS, CLERK_REACT
 
 #: localStorage key holding the local-mode session id.
 LOCAL_SID_KEY = "clerk_app.local_session"
@@ -112,10 +112,27 @@ function LocalSessionBridge({ hydrated, emulatorUrl }) {
   return null;
 }
 
-function AuthRoot({ mode, publishableKey, emulatorUrl, hydrated, theme, children, ...clerkProps }) {
+function browserLocalization() {
+  // What the backend will pick from Accept-Language for a signed-out visitor.
+  const langs = (typeof navigator !== "undefined" && navigator.languages) || [];
+  for (const tag of langs) {
+    const primary = String(tag).toLowerCase().split("-")[0];
+    if (primary === "en") return enUS;
+    if (primary === "fr") return frFR;
+  }
+  return frFR;
+}
+
+function AuthRoot({ mode, publishableKey, emulatorUrl, hydrated, theme, children, ...props }) {
+  // Clerk's UI takes its localization as it loads, before the first hydration tells the
+  // language: start from the browser's (what the backend picks for visitors), then
+  // follow the backend's (a signed-in user's preference) once it has spoken.
+  const spoken = useRef(false);
+  if (hydrated) spoken.current = true;
+  const localization = spoken.current ? props.localization : browserLocalization();
   if (mode === "clerk" && publishableKey) {
     return (
-      <ClerkProvider publishableKey={publishableKey} {...clerkProps}>
+      <ClerkProvider publishableKey={publishableKey} {...props} localization={localization}>
         <ClerkSessionBridge hydrated={hydrated} />
         <ColorModeSync theme={theme} />
         {children}
@@ -155,11 +172,13 @@ class AuthRoot(rx.Component):
     def add_imports(self) -> dict[str, Any]:
         return {
             CLERK_REACT: [rx.ImportVar(tag="ClerkProvider"), rx.ImportVar(tag="useAuth")],
+            CLERK_LOCALIZATIONS: [rx.ImportVar(tag="enUS"), rx.ImportVar(tag="frFR")],
             "react": [
                 rx.ImportVar(tag="useContext"),
                 rx.ImportVar(tag="useEffect"),
                 rx.ImportVar(tag="useRef"),
                 rx.ImportVar(tag="useCallback"),
+                rx.ImportVar(tag="useState"),
             ],
             "$/utils/context": [
                 rx.ImportVar(tag="EventLoopContext"),

@@ -58,6 +58,9 @@ class AuthState(rx.State):
     _claims: dict[str, Any] = {}  # noqa: RUF012 (Reflex copies defaults per state)
     #: Handlers parked by wait_for_check, by registry key, queued after the next report.
     _parked: list[str] = []  # noqa: RUF012
+    #: A page was (re)loaded since the bridge last reported: the identity kept in this
+    #: tab's state may be stale (signed out elsewhere, page reloaded after sign-out).
+    _awaiting_report: bool = False
 
     #: key -> handler; filled by wait_for_check (class-level: handlers are code, not data).
     _handlers: ClassVar[dict[str, Any]] = {}
@@ -93,6 +96,16 @@ class AuthState(rx.State):
         return self._after_report(identity_changed=previous != self._user_id)
 
     @rx.event
+    def on_navigation(self):
+        """First on_load of every page: pages wait for the bridge's fresh report.
+
+        The bridge reports on every hydration (load, navigation, reconnect), right
+        after the page's on_load handlers; until then an identity kept from before
+        (a reload after signing out, say) is not used to load a page.
+        """
+        self._awaiting_report = True
+
+    @rx.event
     def clear_session(self):
         """The browser has no session (signed out here or in another tab)."""
         previous = self._user_id
@@ -126,7 +139,8 @@ class AuthState(rx.State):
         expired (the bridge is about to send a fresh one). The parked handler is queued
         again right after the next ``set_session``/``clear_session``.
         """
-        if self.auth_checked and (not self._user_id or self._fresh()):
+        ready = self.auth_checked and not self._awaiting_report
+        if ready and (not self._user_id or self._fresh()):
             return True
         key = f"{handler.state.get_full_name()}.{handler.fn.__name__}"
         AuthState._handlers[key] = handler
@@ -138,6 +152,7 @@ class AuthState(rx.State):
         """A sign-in is under way in this tab: park pages until its token arrives."""
         self._forget()
         self.auth_checked = False
+        self._awaiting_report = True
 
     # -- internals ----------------------------------------------------------------------
 
@@ -159,6 +174,7 @@ class AuthState(rx.State):
         self.is_signed_in = False
 
     def _after_report(self, *, identity_changed: bool) -> list[Any]:
+        self._awaiting_report = False
         events: list[Any] = list(self._identity_listeners) if identity_changed else []
         parked, self._parked = self._parked, []
         events.extend(self._handlers[key] for key in parked if key in self._handlers)

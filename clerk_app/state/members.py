@@ -56,6 +56,7 @@ class MembersState(rx.State):
     async def on_load(self):
         auth = await self.get_state(AuthState)
         if not auth.wait_for_check(MembersState.on_load):
+            self.loaded = False  # nothing from an earlier visit while the session is checked
             return
         try:
             user_id = auth.verified_user_id()

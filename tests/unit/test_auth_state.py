@@ -136,3 +136,16 @@ async def test_an_expired_session_waits_for_the_bridge_instead_of_refusing(
     await call(AuthState.set_session, auth, _token(emu, user))
     auth._expires_at = time.time() - 3600  # the tab slept; the bridge will send a fresh token
     assert auth.wait_for_check(WelcomeState.on_load) is False
+
+
+async def test_every_page_load_waits_for_a_fresh_report(tab, emu, user, verifier):
+    """A reload after signing out must not load a page with the identity kept in state."""
+    _, auth = tab
+    await call(AuthState.set_session, auth, _token(emu, user))
+    assert auth.wait_for_check(MembersState.on_load) is True
+    await call(AuthState.on_navigation, auth)
+    assert auth.wait_for_check(MembersState.on_load) is False
+    events = await call(AuthState.clear_session, auth)  # the bridge: signed out meanwhile
+    assert MembersState.on_load in events
+    assert auth.wait_for_check(MembersState.on_load) is True
+    assert not auth.is_signed_in

@@ -81,7 +81,7 @@ def test_the_bridge_reports_to_auth_state():
     [code] = auth_root()._get_all_custom_code()
     auth = AuthState.get_full_name()
     assert f'"{auth}.set_session"' in code and f'"{auth}.clear_session"' in code
-    assert "<ClerkProvider publishableKey={publishableKey} {...clerkProps}>" in code
+    assert "<ClerkProvider publishableKey={publishableKey} {...props}" in code
     assert "getToken()" in code  # clerk mode: the token clerk-js keeps fresh
     assert "/emulator/sessions/" in code and LOCAL_SID_KEY in code  # local mode
     assert 'addEventListener("storage"' in code  # sign-out in another tab

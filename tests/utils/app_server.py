@@ -144,13 +144,24 @@ class AppServer:
 _current: AppServer | None = None
 
 
-def start_app(workdir: Path, env: dict[str, str] | None = None) -> AppServer:
-    """Start the app (stopping any other one first) in local mode unless ``env`` says."""
+def start_app(
+    workdir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    frontend_port: int | None = None,
+    backend_port: int | None = None,
+) -> AppServer:
+    """Start the app (stopping any other one first) in local mode unless ``env`` says.
+
+    Ports are free ones unless given (a test that must know the app's origin before
+    it starts picks them with :func:`free_port`).
+    """
     global _current
     if _current is not None:
         _current.stop()
     workdir.mkdir(parents=True, exist_ok=True)
-    frontend_port, backend_port = free_port(), free_port()
+    frontend_port = frontend_port or free_port()
+    backend_port = backend_port or free_port()
     base = {k: v for k, v in os.environ.items() if k not in _CLEARED}
     base.update(
         {
