@@ -46,7 +46,13 @@ def _toasts(answer: list[dict[str, Any]]) -> str:
 
 def _no_profile_delivered(answer: list[dict[str, Any]]) -> bool:
     """The page load sent no profile data (it redirected, or waits for a fresh token)."""
-    return all(MEMBERS not in (message.get("delta") or {}) for message in answer)
+    for message in answer:
+        members = (message.get("delta") or {}).get(MEMBERS) or {}
+        clerk = members.get("clerk_rx_state_") or {}
+        profile = members.get("profile_rx_state_") or {}
+        if any(clerk.values()) or any(v not in ("", "on") for v in profile.values()):
+            return False
+    return True
 
 
 def _signed_in(client: ReflexClient) -> bool:
