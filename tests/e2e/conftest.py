@@ -72,8 +72,11 @@ def _warm_up(server: AppServer, browser: Any) -> None:
         page.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    # Module scope, not session: Playwright's sync API marks the thread's event loop as
+    # running while it is alive, so every async test collected after a session-wide
+    # browser would fail with "Runner.run() cannot be called from a running event loop".
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
