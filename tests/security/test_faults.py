@@ -260,7 +260,7 @@ async def test_rate_limited_by_clerk_then_success(app, clerk, direct_url):
     assert len(rows(direct_url)) == 1
 
 
-async def test_rate_limited_past_the_budget_is_a_clear_error(app, clerk, direct_url):
+async def test_clerk_rate_limit_past_the_budget_is_a_clear_error(app, clerk, direct_url):
     user = _clerk_user(clerk)
     clerk.emulator.faults.enable_rate_limit(requests=1, window_s=30)
     await app.get_user(user["id"])
