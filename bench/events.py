@@ -196,8 +196,12 @@ async def increment(client: Client) -> None:
 
 
 async def page_load(client: Client) -> None:
-    """The framework's own page load: navigate to a page whose on_load is ``count += 1``."""
-    await client.tab.navigate("/loaded", until=has(COUNTER, "count"))
+    """The framework's own page load: navigate to a page whose on_load is ``count += 1``,
+    until the page is hydrated and shows the count (what ``visit`` waits for, no bridge)."""
+    tab = client.tab
+    since = await tab.start_navigation("/loaded")
+    await tab.wait_for(hydrated, since=since)
+    await tab.wait_for(has(COUNTER, "count"), since=since)
 
 
 async def closed_loop(
