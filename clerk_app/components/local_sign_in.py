@@ -24,6 +24,15 @@ def _input(name: str, kind: str = "text", required: bool = False) -> rx.Componen
     )
 
 
+#: Long names and emails end with "…" instead of wrapping inside the user buttons.
+_ONE_LINE = {
+    "whiteSpace": "nowrap",
+    "overflow": "hidden",
+    "textOverflow": "ellipsis",
+    "maxWidth": "100%",
+}
+
+
 def _existing_users() -> rx.Component:
     return rx.vstack(
         rx.text(t("local_existing"), size="2", weight="medium", color=rx.color("gray", 11)),
@@ -38,12 +47,19 @@ def _existing_users() -> rx.Component:
                                 fallback=user["name"].to(str)[:2].upper(), size="2", radius="full"
                             ),
                             rx.vstack(
-                                rx.text(user["name"], size="2", weight="medium"),
-                                rx.text(user["email"], size="1", color=rx.color("gray", 10)),
+                                rx.text(user["name"], size="2", weight="medium", style=_ONE_LINE),
+                                rx.text(
+                                    user["email"],
+                                    size="1",
+                                    color=rx.color("gray", 10),
+                                    style=_ONE_LINE,
+                                ),
                                 spacing="0",
                                 align="start",
+                                min_width="0",
+                                flex="1",
+                                text_align="left",
                             ),
-                            rx.spacer(),
                             rx.icon("arrow-right", size=16),
                             align="center",
                             width="100%",

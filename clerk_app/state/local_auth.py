@@ -132,4 +132,5 @@ def _summary(user: dict) -> dict[str, str]:
         "",
     )
     name = " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p)
-    return {"id": user["id"], "email": email, "name": name or user.get("username") or email}
+    fallback = user.get("username") or email.split("@")[0]
+    return {"id": user["id"], "email": email, "name": name or fallback}

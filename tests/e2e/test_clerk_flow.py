@@ -65,6 +65,13 @@ def test_clerk_sign_in_reaches_members_through_the_bridge_and_sign_out_protects_
     assert row["clerk_id"] == user["id"]
     screenshot(page, "members-clerk-mode-fr-light-desktop")
 
+    # "Gérer mon compte" opens Clerk's own <UserProfile/>.
+    page.locator("#manage-account").click()
+    expect(page.locator(".cl-userProfile-root")).to_be_visible(timeout=20_000)
+    screenshot(page, "members-clerk-user-profile-fr-light-desktop")
+    page.keyboard.press("Escape")
+    expect(page.locator(".cl-userProfile-root")).to_have_count(0)
+
     # Switching to English applies to Clerk's own components too.
     page.locator("#profile-form [name=language]").select_option("en")
     page.locator("#profile-form button[type=submit]").click()
