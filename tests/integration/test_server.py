@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
-from starlette.testclient import TestClient
 
 from clerk_app import db, services
 from clerk_app.server import build_api
@@ -24,7 +24,8 @@ def configure(monkeypatch, tmp_path):
         get_settings.cache_clear()
         services.reset_services()
         db.dispose_engines()
-        return TestClient(build_api())
+        transport = httpx.ASGITransport(app=build_api())
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
     yield apply
     get_settings.cache_clear()
@@ -32,20 +33,20 @@ def configure(monkeypatch, tmp_path):
     db.dispose_engines()
 
 
-def test_health_is_ok_when_the_database_answers(configure):
+async def test_health_is_ok_when_the_database_answers(configure):
     client = configure()
-    assert client.get("/api/health").json() == {"status": "ok"}
+    assert (await client.get("/api/health")).json() == {"status": "ok"}
 
 
-def test_health_is_503_when_the_database_is_down(configure):
+async def test_health_is_503_when_the_database_is_down(configure):
     client = configure(REFLEX_DB_URL="postgresql://nobody@127.0.0.1:1/nothing")
-    response = client.get("/api/health")
+    response = await client.get("/api/health")
     assert response.status_code == 503 and response.json()["status"] == "unavailable"
 
 
-def test_local_mode_mounts_the_emulator_with_the_apps_webhook_secret(configure):
+async def test_local_mode_mounts_the_emulator_with_the_apps_webhook_secret(configure):
     client = configure()
-    jwks = client.get("/_clerk/.well-known/jwks.json")
+    jwks = await client.get("/_clerk/.well-known/jwks.json")
     assert jwks.status_code == 200 and jwks.json()["keys"]
     emulator = services.get_local_emulator()
     assert emulator is not None
@@ -53,17 +54,18 @@ def test_local_mode_mounts_the_emulator_with_the_apps_webhook_secret(configure):
     assert services.webhook_signing_secret() == emulator.webhook_secret
     assert emulator.webhook_url == get_settings().backend_url + "/api/webhooks/clerk"
     # the webhook route exists (an unsigned delivery is refused, not 404)
-    assert client.post("/api/webhooks/clerk", content=b"{}").status_code in (400, 401)
+    response = await client.post("/api/webhooks/clerk", content=b"{}")
+    assert response.status_code in (400, 401)
 
 
-def test_clerk_mode_has_no_emulator(configure):
+async def test_clerk_mode_has_no_emulator(configure):
     client = configure(
         CLERK_PUBLISHABLE_KEY=publishable_key_for("clerk.example.test"),
         CLERK_SECRET_KEY="sk_test_abc",
         CLERK_WEBHOOK_SIGNING_SECRET="whsec_" + "A" * 32,
     )
-    assert client.get("/_clerk/.well-known/jwks.json").status_code == 404
-    assert client.post("/_clerk/emulator/sessions", json={}).status_code == 404
+    assert (await client.get("/_clerk/.well-known/jwks.json")).status_code == 404
+    assert (await client.post("/_clerk/emulator/sessions", json={})).status_code == 404
     assert services.get_local_emulator() is None
     assert services.webhook_signing_secret() == "whsec_" + "A" * 32
     assert services.get_verifier().issuer == "https://clerk.example.test"
