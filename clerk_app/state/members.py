@@ -105,9 +105,23 @@ class MembersState(rx.State):
         return rx.toast.success(i18n.text(ui.lang, "saved"))
 
     @rx.event
-    def forget(self):
-        """The identity changed: nothing of the previous user may stay on screen."""
+    async def forget(self):
+        """The identity changed: nothing of the previous user may stay on screen.
+
+        On /members itself (sign-out in another tab, say) the page follows at once:
+        signed out → / (where a sign-out lands, as Clerk's ``afterSignOutUrl``);
+        another user → reload. When
+        nothing was shown yet, the page's own parked ``on_load`` does that (and the
+        Backend API is still called once per visit).
+        """
+        was_showing = self.loaded
         self.reset()
+        if not was_showing or self.router.page.path != routes.MEMBERS:
+            return None
+        auth = await self.get_state(AuthState)
+        if auth.is_signed_in:
+            return MembersState.on_load
+        return rx.redirect(routes.INDEX)
 
     def _show(self, profile: UserPublic, lang: str) -> None:
         full_name = " ".join(p for p in (profile.first_name, profile.last_name) if p)

@@ -225,3 +225,20 @@ def test_screenshots_fr_light_and_en_dark_desktop_and_phone(app, new_context):
         en.reload()
         expect(en.locator("#local-sign-in")).to_be_visible()
         screenshot(en, f"sign-in-en-dark-{label}")
+
+
+def test_signing_out_in_one_tab_signs_the_other_tab_out(app, new_context):
+    context = new_context()
+    tab1, tab2 = context.new_page(), context.new_page()
+    email = unique_email("jade")
+    sign_up(tab1, app, email, "Jade", "Tabs")
+    tab2.goto(app.url + routes.MEMBERS)
+    wait_for_members(tab2, email)
+
+    tab1.locator("#local-user-menu").click()
+    tab1.locator("#local-sign-out").click()
+    tab1.wait_for_url(app.url + routes.INDEX)
+    # The other tab hears it (a storage event), drops the data and leaves /members.
+    tab2.wait_for_url(app.url + routes.INDEX)
+    expect(tab2.locator("#member-email")).to_have_count(0)
+    expect(tab2.locator("#cta-sign-in")).to_be_visible()
