@@ -124,7 +124,7 @@ def local_user_menu() -> rx.Component:
                 variant="ghost",
                 size="3",
                 radius="full",
-                aria_label="menu",
+                aria_label=t("account_menu"),
                 id="local-user-menu",
             ),
         ),

@@ -45,7 +45,7 @@ def _cta() -> rx.Component:
     )
 
 
-def _step(icon: str, title: str, body: str) -> rx.Component:
+def _step(icon: str, title: rx.Var, body: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.center(
@@ -96,9 +96,9 @@ def page() -> rx.Component:
             ),
             rx.box(_cta(), padding_top="0.75rem"),
             rx.grid(
-                _step("key-round", "Clerk", "SignIn · SignUp · UserButton"),
-                _step("arrow-left-right", "/welcome", "sync_user()"),
-                _step("database", "/members", "SQLModel · Alembic"),
+                _step("key-round", t("step_auth_title"), t("step_auth_body")),
+                _step("arrow-left-right", t("step_sync_title"), t("step_sync_body")),
+                _step("database", t("step_profile_title"), t("step_profile_body")),
                 columns=rx.breakpoints(initial="1", sm="3"),
                 spacing="4",
                 width="100%",
