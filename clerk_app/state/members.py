@@ -116,7 +116,7 @@ class MembersState(rx.State):
         """
         was_showing = self.loaded
         self.reset()
-        if not was_showing or self.router.page.path != routes.MEMBERS:
+        if not was_showing or self.router.url.path != routes.MEMBERS:
             return None
         auth = await self.get_state(AuthState)
         if auth.is_signed_in:

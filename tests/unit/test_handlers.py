@@ -243,3 +243,32 @@ async def test_local_handlers_do_nothing_outside_local_mode(monkeypatch):
     assert await call(LocalAuthState.sign_in_as, state, "user_abc") == []
     await call(LocalAuthState.load_users, state)
     assert state.users == []
+
+
+# -- MembersState.forget (identity changed while /members is open) --------------------------
+
+
+def _on_members(root) -> None:
+    from reflex.istate.data import RouterData
+
+    root.router = RouterData.from_router_data(
+        {"pathname": routes.MEMBERS, "asPath": routes.MEMBERS}
+    )
+
+
+async def test_a_sign_out_elsewhere_clears_members_and_leaves_the_page(signed_in):
+    root = await signed_in()
+    _on_members(root)
+    members = substate(root, MembersState)
+    members.loaded, members.clerk = True, {"email": "grace@example.com"}
+    events = await call(AuthState.clear_session, substate(root, AuthState))
+    assert MembersState.forget in events
+    follow_up = await call(MembersState.forget, members)
+    assert members.clerk == {} and not members.loaded
+    assert any(f'"{routes.INDEX}"' in str(e) for e in follow_up)
+
+
+async def test_forget_before_anything_was_shown_leaves_the_work_to_on_load(signed_in):
+    root = await signed_in()
+    _on_members(root)
+    assert await call(MembersState.forget, substate(root, MembersState)) == []
