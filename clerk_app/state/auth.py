@@ -13,7 +13,7 @@ calls :meth:`AuthState.clear_session`. Nothing else sets the identity.
   :class:`NotSignedIn` when there is no session, the token was invalid, or the last
   token expired (plus leeway) without being refreshed. No handler takes a user id from
   its arguments.
-* Pages whose ``on_load`` needs the identity call :meth:`AuthState.wait_for_check`:
+* Pages whose ``on_load`` needs the identity call :meth:`AuthState._wait_for_check`:
   until the bridge has reported for this tab, the handler is parked and re-queued by
   ``set_session``/``clear_session`` — no sleeps, no timeout race.
 """
@@ -56,13 +56,13 @@ class AuthState(rx.State):
     _session_id: str = ""
     _expires_at: float = 0.0
     _claims: dict[str, Any] = {}  # noqa: RUF012 (Reflex copies defaults per state)
-    #: Handlers parked by wait_for_check, by registry key, queued after the next report.
+    #: Handlers parked by _wait_for_check, by registry key, queued after the next report.
     _parked: list[str] = []  # noqa: RUF012
     #: A page was (re)loaded since the bridge last reported: the identity kept in this
     #: tab's state may be stale (signed out elsewhere, page reloaded after sign-out).
     _awaiting_report: bool = False
 
-    #: key -> handler; filled by wait_for_check (class-level: handlers are code, not data).
+    #: key -> handler; filled by _wait_for_check (class-level: handlers are code, not data).
     _handlers: ClassVar[dict[str, Any]] = {}
     #: Handlers queued whenever the identity changes (sign-in, sign-out, another user):
     #: states holding user data register one to drop the previous user's data.
@@ -115,7 +115,7 @@ class AuthState(rx.State):
 
     # -- the guard ----------------------------------------------------------------------
 
-    def verified_user_id(self, *, now: float | None = None) -> str:
+    def _verified_user_id(self, *, now: float | None = None) -> str:
         """The verified user id, or :class:`NotSignedIn`."""
         if not self._user_id:
             raise NotSignedIn("no session")
@@ -123,16 +123,16 @@ class AuthState(rx.State):
             raise NotSignedIn("session token expired without refresh")
         return self._user_id
 
-    def verified_claims(self) -> dict[str, Any]:
-        """The claims of the current token (call after :meth:`verified_user_id`)."""
-        self.verified_user_id()
+    def _verified_claims(self) -> dict[str, Any]:
+        """The claims of the current token (call after :meth:`_verified_user_id`)."""
+        self._verified_user_id()
         return dict(self._claims)
 
     @property
     def session_id(self) -> str:
         return self._session_id
 
-    def wait_for_check(self, handler: Any) -> bool:
+    def _wait_for_check(self, handler: Any) -> bool:
         """``True`` when the identity can be decided now; otherwise park ``handler``.
 
         Not decidable yet: the bridge has not reported for this tab, or the last token
@@ -148,7 +148,7 @@ class AuthState(rx.State):
             self._parked = [*self._parked, key]
         return False
 
-    def expect_new_session(self) -> None:
+    def _expect_new_session(self) -> None:
         """A sign-in is under way in this tab: park pages until its token arrives."""
         self._forget()
         self.auth_checked = False
@@ -184,4 +184,4 @@ class AuthState(rx.State):
 async def require_user_id(state: rx.State) -> str:
     """The guard: the verified user id of ``state``'s tab, or :class:`NotSignedIn`."""
     auth = state if isinstance(state, AuthState) else await state.get_state(AuthState)
-    return auth.verified_user_id()
+    return auth._verified_user_id()

@@ -112,7 +112,7 @@ class LocalAuthState(rx.State):
         assert emulator is not None
         sid = emulator.create_session(user_id)
         auth = await self.get_state(AuthState)
-        auth.expect_new_session()
+        auth._expect_new_session()
         self.error = ""
         target = routes.safe_next(self.router.url.query_parameters.get(routes.REDIRECT_PARAM))
         return [

@@ -55,17 +55,17 @@ class MembersState(rx.State):
     @rx.event
     async def on_load(self):
         auth = await self.get_state(AuthState)
-        if not auth.wait_for_check(MembersState.on_load):
+        if not auth._wait_for_check(MembersState.on_load):
             self.loaded = False  # nothing from an earlier visit while the session is checked
             return
         try:
-            user_id = auth.verified_user_id()
+            user_id = auth._verified_user_id()
         except NotSignedIn:
             self.loaded = False
             return rx.redirect(routes.sign_in_url(routes.MEMBERS))
         ui = await self.get_state(UIState)
         try:
-            profile, current = await account.load_member(user_id, auth.verified_claims())
+            profile, current = await account.load_member(user_id, auth._verified_claims())
         except account.AccountError as exc:
             logger.warning("members load failed: %s", exc)
             self.load_error = i18n.text(ui.lang, exc.key)
@@ -73,7 +73,7 @@ class MembersState(rx.State):
         self.load_error = ""
         self.clerk_current = current
         self._show(profile, ui.lang)
-        ui.apply(profile.theme, profile.language)
+        ui._apply(profile.theme, profile.language)
 
     @rx.event
     async def save_profile(self, form_data: dict[str, Any]):
@@ -100,7 +100,7 @@ class MembersState(rx.State):
                 for field, code in errors.items()
             }
             return rx.toast.error(i18n.text(ui.lang, "save_failed"))
-        ui.apply(saved.theme, saved.language)
+        ui._apply(saved.theme, saved.language)
         self._show(saved, ui.lang)
         return rx.toast.success(i18n.text(ui.lang, "saved"))
 

@@ -34,7 +34,7 @@ class UIState(rx.State):
         """The identity changed: adopt the user's saved preferences (or the browser's)."""
         auth = await self.get_state(AuthState)
         try:
-            user_id = auth.verified_user_id()
+            user_id = auth._verified_user_id()
         except NotSignedIn:
             self._from_user = False
             self.theme = ""
@@ -42,9 +42,9 @@ class UIState(rx.State):
             return
         prefs = await account.load_preferences(user_id)
         if prefs is not None:
-            self.apply(*prefs)
+            self._apply(*prefs)
 
-    def apply(self, theme: str, lang: str) -> None:
+    def _apply(self, theme: str, lang: str) -> None:
         """Show the page in ``lang`` with ``theme`` from now on (after a load or a save)."""
         self._from_user = True
         self.theme = theme if theme in ("light", "dark", "system") else "light"

@@ -1,7 +1,7 @@
 """``WelcomeState``: /welcome's upsert on load (the seed's post-sign-in sync).
 
 ``on_load`` parks itself until the session bridge has reported for this tab (see
-:meth:`AuthState.wait_for_check`), then: not signed in → /sign-in; signed in → one
+:meth:`AuthState._wait_for_check`), then: not signed in → /sign-in; signed in → one
 Backend API call, or none when the token carries the custom claims, then one atomic
 upsert, then /members. A failure shows a message and a retry button; nothing partial
 is written (each sync is one statement in one transaction), so retries, reloads and
@@ -29,15 +29,15 @@ class WelcomeState(rx.State):
     @rx.event
     async def on_load(self):
         auth = await self.get_state(AuthState)
-        if not auth.wait_for_check(WelcomeState.on_load):
+        if not auth._wait_for_check(WelcomeState.on_load):
             self.status = "waiting"
             return
         try:
-            user_id = auth.verified_user_id()
+            user_id = auth._verified_user_id()
         except NotSignedIn:
             yield rx.redirect(routes.SIGN_IN)
             return
-        claims = auth.verified_claims()
+        claims = auth._verified_claims()
         self.status = "syncing"
         self.error_message = ""
         yield
@@ -49,7 +49,7 @@ class WelcomeState(rx.State):
             self.status = "error"
             self.error_message = i18n.text(ui.lang, exc.key)
             return
-        ui.apply(profile.theme, profile.language)
+        ui._apply(profile.theme, profile.language)
         yield rx.redirect(routes.MEMBERS)
 
     @rx.event

@@ -253,10 +253,11 @@ async def test_backend_vars_cannot_be_set_from_the_browser(arena: Arena, victim:
         # Private helpers and non-event methods, called by name.
         adopt = {"claims": {"sub": victim.id, "exp": 9e12}}
         await client.call(f"{AUTH}._adopt", adopt, timeout_s=2)  # not a handler: no answer
-        await client.call(f"{AUTH}.verified_user_id", {"now": 0})
-        await client.call(f"{AUTH}.verified_claims")
-        await client.call(f"{AUTH}.wait_for_check", {"handler": f"{MEMBERS}.on_load"})
-        await client.call(f"{UI}.apply", {"theme": "dark", "lang": "en"})
+        await client.call(f"{AUTH}._verified_user_id", {"now": 0}, timeout_s=2)
+        await client.call(f"{AUTH}._verified_claims", timeout_s=2)
+        waiting = {"handler": f"{MEMBERS}.on_load"}
+        await client.call(f"{AUTH}._wait_for_check", waiting, timeout_s=2)
+        await client.call(f"{UI}._apply", {"theme": "dark", "lang": "en"}, timeout_s=2)
         await client.call(f"{ROOT}.setvar", {"var_name": "is_hydrated", "value": True})
 
         assert not _signed_in(client)

@@ -53,7 +53,7 @@ async def test_the_browser_sees_only_is_signed_in_and_auth_checked(tab, emu, use
     await call(AuthState.set_session, auth, _token(emu, user))
     visible = root.dict()[AuthState.get_full_name()]
     assert visible == {"auth_checked_rx_state_": True, "is_signed_in_rx_state_": True}
-    assert auth.verified_user_id() == user["id"]
+    assert auth._verified_user_id() == user["id"]
 
 
 @pytest.mark.parametrize("payload", [7, None, 1.5, ["a.b.c"], {"token": "a.b.c"}, "", b"a.b.c"])
@@ -62,7 +62,7 @@ async def test_set_session_refuses_anything_but_a_token_string(tab, verifier, pa
     await call(AuthState.set_session, auth, payload)
     assert auth.auth_checked and not auth.is_signed_in
     with pytest.raises(NotSignedIn):
-        auth.verified_user_id()
+        auth._verified_user_id()
     assert verifier.jwks_fetches == 0
 
 
@@ -88,16 +88,16 @@ async def test_invalid_tokens_sign_the_tab_out(tab, emu, user, verifier, options
     await call(AuthState.set_session, auth, _token(emu, user, **options))
     assert not auth.is_signed_in
     with pytest.raises(NotSignedIn):
-        auth.verified_user_id()
+        auth._verified_user_id()
 
 
 async def test_a_token_not_refreshed_past_its_expiry_is_refused(tab, emu, user, verifier):
     _, auth = tab
     await call(AuthState.set_session, auth, _token(emu, user))
     expiry = auth._expires_at
-    assert auth.verified_user_id(now=expiry + EXPIRY_LEEWAY_S - 0.5) == user["id"]
+    assert auth._verified_user_id(now=expiry + EXPIRY_LEEWAY_S - 0.5) == user["id"]
     with pytest.raises(NotSignedIn, match="expired"):
-        auth.verified_user_id(now=expiry + EXPIRY_LEEWAY_S + 0.5)
+        auth._verified_user_id(now=expiry + EXPIRY_LEEWAY_S + 0.5)
 
 
 async def test_clear_session_forgets_everything(tab, emu, user, verifier):
@@ -119,12 +119,12 @@ async def test_the_guard_is_reachable_from_any_state(tab, emu, user, verifier):
 
 async def test_a_page_waiting_for_the_check_is_queued_by_the_next_report(tab, emu, user, verifier):
     _, auth = tab
-    assert auth.wait_for_check(WelcomeState.on_load) is False
+    assert auth._wait_for_check(WelcomeState.on_load) is False
     events = await call(AuthState.set_session, auth, _token(emu, user))
     assert WelcomeState.on_load in events
     # identity changed: the preference and members listeners run too
     assert UIState.load_preferences in events and MembersState.forget in events
-    assert auth.wait_for_check(WelcomeState.on_load) is True
+    assert auth._wait_for_check(WelcomeState.on_load) is True
     # the same user again: nothing to reload, nothing parked
     assert await call(AuthState.set_session, auth, _token(emu, user)) == []
 
@@ -135,17 +135,17 @@ async def test_an_expired_session_waits_for_the_bridge_instead_of_refusing(
     _, auth = tab
     await call(AuthState.set_session, auth, _token(emu, user))
     auth._expires_at = time.time() - 3600  # the tab slept; the bridge will send a fresh token
-    assert auth.wait_for_check(WelcomeState.on_load) is False
+    assert auth._wait_for_check(WelcomeState.on_load) is False
 
 
 async def test_every_page_load_waits_for_a_fresh_report(tab, emu, user, verifier):
     """A reload after signing out must not load a page with the identity kept in state."""
     _, auth = tab
     await call(AuthState.set_session, auth, _token(emu, user))
-    assert auth.wait_for_check(MembersState.on_load) is True
+    assert auth._wait_for_check(MembersState.on_load) is True
     await call(AuthState.on_navigation, auth)
-    assert auth.wait_for_check(MembersState.on_load) is False
+    assert auth._wait_for_check(MembersState.on_load) is False
     events = await call(AuthState.clear_session, auth)  # the bridge: signed out meanwhile
     assert MembersState.on_load in events
-    assert auth.wait_for_check(MembersState.on_load) is True
+    assert auth._wait_for_check(MembersState.on_load) is True
     assert not auth.is_signed_in
