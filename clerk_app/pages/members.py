@@ -51,8 +51,23 @@ def page() -> rx.Component:
     return layout(
         rx.cond(
             MembersState.load_error != "",
-            rx.callout(
-                MembersState.load_error, icon="circle-alert", color_scheme="red", id="members-error"
+            rx.vstack(
+                rx.callout(
+                    MembersState.load_error,
+                    icon="circle-alert",
+                    color_scheme="red",
+                    id="members-error",
+                    role="alert",
+                    width="100%",
+                ),
+                rx.button(
+                    rx.icon("rotate-cw", size=16),
+                    t("welcome_retry"),
+                    on_click=MembersState.on_load,
+                    id="members-retry",
+                ),
+                align="center",
+                width="100%",
             ),
         ),
         rx.cond(MembersState.loaded, _content(), _loading()),
