@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from clerk_app.components.failure import failure_with_retry
 from clerk_app.components.layout import layout
 from clerk_app.components.profile_form import identity_card, profile_form
 from clerk_app.i18n import t
@@ -51,24 +52,7 @@ def page() -> rx.Component:
     return layout(
         rx.cond(
             MembersState.load_error != "",
-            rx.vstack(
-                rx.callout(
-                    MembersState.load_error,
-                    icon="circle-alert",
-                    color_scheme="red",
-                    id="members-error",
-                    role="alert",
-                    width="100%",
-                ),
-                rx.button(
-                    rx.icon("rotate-cw", size=16),
-                    t("welcome_retry"),
-                    on_click=MembersState.on_load,
-                    id="members-retry",
-                ),
-                align="center",
-                width="100%",
-            ),
+            failure_with_retry(MembersState.load_error, MembersState.on_load, id_prefix="members"),
         ),
         rx.cond(MembersState.loaded, _content(), _loading()),
         width="48rem",

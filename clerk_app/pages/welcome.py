@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from clerk_app.components.failure import failure_with_retry
 from clerk_app.components.layout import layout
 from clerk_app.i18n import t
 from clerk_app.state.welcome import WelcomeState
@@ -25,26 +26,7 @@ def _progress() -> rx.Component:
 
 
 def _failure() -> rx.Component:
-    return rx.vstack(
-        rx.callout(
-            WelcomeState.error_message,
-            icon="circle-alert",
-            color_scheme="red",
-            id="welcome-error",
-            role="alert",
-            width="100%",
-        ),
-        rx.button(
-            rx.icon("rotate-cw", size=16),
-            t("welcome_retry"),
-            on_click=WelcomeState.retry,
-            size="3",
-            id="welcome-retry",
-        ),
-        align="center",
-        spacing="4",
-        width="100%",
-    )
+    return failure_with_retry(WelcomeState.error_message, WelcomeState.retry, id_prefix="welcome")
 
 
 def page() -> rx.Component:
