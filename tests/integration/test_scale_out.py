@@ -87,8 +87,16 @@ async def bridge_report(tab: ReflexTab, token: str) -> None:
 
 
 async def members_loaded(tab: ReflexTab) -> dict:
-    """Wait for /members' on_load to answer after a reload; its MembersState delta."""
-    delta = await tab.wait_for(has(MEMBERS, "form_key"), since=tab.mark, timeout=30)
+    """Wait for /members' on_load to answer after a reload; its MembersState delta.
+
+    A load bumps ``form_key`` (to 1 or more); a reset of the state (the identity
+    being re-checked) sends it back to 0 with an empty profile: not a load.
+    """
+
+    def loaded(delta: dict) -> bool:
+        return has(MEMBERS, "form_key")(delta) and delta[tab.state_name(MEMBERS)]["form_key"] > 0
+
+    delta = await tab.wait_for(loaded, since=tab.mark, timeout=30)
     return delta[tab.state_name(MEMBERS)]
 
 
