@@ -7,6 +7,7 @@ afterwards, so two runs never collide and nothing is left behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -24,11 +25,11 @@ def _psycopg_url(url: str) -> sa.URL:
     return parsed
 
 
-@pytest.fixture
-def pg_database_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+@contextlib.contextmanager
+def throwaway_pg_database(prefix: str = "clerk_app_test") -> Iterator[str]:
+    """Create an empty PostgreSQL database on ``PG_TEST_URL``; drop it on exit."""
     admin_url = _psycopg_url(PG_TEST_URL)
-    name = f"clerk_app_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -38,6 +39,13 @@ def pg_database_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_database_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    with throwaway_pg_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ the page's own retry (the /welcome button, the form's save button, a reload).
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.conftest import PG_TEST_URL, _psycopg_url
+from tests.conftest import throwaway_pg_database
 from tests.security.browser import field, save, unique_email
 from tests.security.conftest import Arena
 from tests.utils import app_server as servers
@@ -36,17 +35,8 @@ SAVED = "Profil enregistré"
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
-    admin_url = _psycopg_url(PG_TEST_URL)
-    name = f"clerk_app_ui_faults_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_pg_database("clerk_app_ui_faults") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
