@@ -36,15 +36,44 @@ AUTH = "___auth____auth_state"
 MEMBERS = "___members____members_state"
 
 
-def socket_owner(token: str) -> str:
-    """The worker (Reflex instance id) whose socket this token is connected to, per Redis."""
+def socket_record(token: str):
+    """Reflex's record of the socket this token is connected to (``instance_id``, ``sid``).
+
+    ``None`` when Redis has no record: no socket of any worker holds the token.
+    """
     client = redis.Redis.from_url(REDIS_URL)
     try:
         raw = client.get(f"token_manager_socket_record_{token}")
     finally:
         client.close()
-    assert raw is not None, "the token has no socket record in Redis"
-    return pickle.loads(raw).instance_id
+    return None if raw is None else pickle.loads(raw)
+
+
+def socket_owner(token: str) -> str:
+    """The worker (Reflex instance id) whose socket this token is connected to, per Redis."""
+    record = socket_record(token)
+    assert record is not None, "the token has no socket record in Redis"
+    return record.instance_id
+
+
+async def socket_released(token: str, timeout: float = 10.0) -> None:
+    """Wait until no worker records a socket for ``token`` any more.
+
+    Closing the client socket only sends the disconnect: the worker that held it drops
+    the token's record from Redis in a task of its own, a moment later. A connection
+    that presents the token while the record is still there counts as a second tab
+    (Reflex answers ``new_token``). A browser's reload reconnects only once the old
+    page is torn down and the new one loaded; the script must likewise let the old
+    socket go before it reconnects.
+    """
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (record := socket_record(token)) is not None:
+        assert asyncio.get_running_loop().time() < deadline, (
+            f"the closed socket's record for token {token} is still in Redis after "
+            f"{timeout} s (worker {record.instance_id}, sid {record.sid}): the worker "
+            "that held it did not process the disconnect"
+        )
+        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -73,8 +102,11 @@ async def reload(tab: ReflexTab, url: str, pathname: str, token: str | None = No
     With ``token``, the session bridge's report follows the hydration, as in the browser.
     ``tab.mark`` is left just after the full-state hydrate, so a caller can wait for what
     the page's ``on_load`` sends (not the state carried over in Redis).
+    The old socket is let go first (its worker has dropped the token's record), as
+    when a browser reloads, so the backend recognises the tab rather than a duplicate.
     """
     await tab.close()
+    await socket_released(tab.token)
     tab.url = url
     await tab.connect(pathname, timeout=30)
     if token is not None:
