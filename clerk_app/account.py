@@ -9,32 +9,35 @@ Where the Clerk-managed fields come from:
   Backend API calls, at most 60 s old, immune to the Backend API rate limit.
 * Otherwise one ``GET /v1/users/{id}`` (retries and 429 back-off are the client's).
 
-Database work is synchronous SQLModel and runs in a worker thread so the event loop
-(and every other tab's events) keeps going. Each use case is one transaction: a
-failure writes nothing. Failures come back as :class:`AccountError` carrying an i18n
-key, so the UI can say what happened in the user's language.
+Database work is the synchronous SQLModel code shared with the webhooks and the CLI,
+run on the event loop through an async driver (:func:`clerk_app.db.async_session_scope`):
+no worker thread, and every other tab's events keep going while a query is in flight.
+Each use case is one transaction: a failure writes nothing. Failures come back as
+:class:`AccountError` carrying an i18n key, so the UI can say what happened in the
+user's language.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import select
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from clerk_app import services
 from clerk_app.clerk.api import ClerkAPIError, UserNotFound
-from clerk_app.db import session_scope
+from clerk_app.db import async_session_scope, execute_one
 from clerk_app.models import User, UserPublic, validate_profile
 from clerk_app.profile_form import BIO_MAX_LENGTH, FIELD_MAX_LENGTH
-from clerk_app.profiles import update_profile
-from clerk_app.sync import UserWithoutEmail, sync_user
+from clerk_app.profiles import update_parameters
+from clerk_app.sync import UserWithoutEmail, is_current, sync_user
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: The claims the custom session-token template adds (see the README).
 CUSTOM_CLAIMS = ("email", "first_name", "last_name", "username", "image_url", "updated_at")
@@ -43,10 +46,8 @@ CUSTOM_CLAIMS = ("email", "first_name", "last_name", "username", "image_url", "u
 PROFILE_FIELDS = ("bio", "company", "job_title", "location", "website", "twitter", "linkedin")
 PROFILE_FIELDS += ("github", "email_notifications", "theme", "language")
 MAX_FORM_VALUE = 2000  # far above every limit: anything longer is not a human's input
-#: How long a page waits for the database before saying it is unavailable. A stalled
-#: connection (a black-holed network, a wedged server) would otherwise keep the page
-#: spinning forever: the driver has no client-side query timeout. The worker thread
-#: may stay blocked until the network gives up; the page does not wait for it.
+#: How long a page waits for the database before saying it is unavailable (the query is
+#: then cancelled and its connection discarded).
 DB_TIMEOUT_S = 15.0
 
 
@@ -107,46 +108,107 @@ async def fetch_clerk_user(user_id: str, claims: Mapping[str, Any]) -> ClerkSnap
         raise AccountError(key, str(exc)) from exc
 
 
-async def _in_thread(key: str, fn: Any, *args: Any) -> Any:
-    """``fn(*args)`` in a worker thread, or ``AccountError(key)`` after DB_TIMEOUT_S."""
+#: The database the use cases use (``None``: the configured one; tests point it elsewhere).
+DB_URL: str | None = None
+
+_LIVE_ROW = sa.select(*User.__table__.c).where(
+    User.__table__.c.clerk_id == sa.bindparam("clerk_id"), User.__table__.c.deleted_at.is_(None)
+)
+
+
+async def _run(key: str, work: Callable[[], Awaitable[T]]) -> T:
+    """``await work()`` (database work), or raise ``AccountError(key)``.
+
+    A connection lost under the statement (a server restart or failover, a network
+    reset) is retried once, on a fresh connection: every unit here is idempotent (reads,
+    the upsert, an ``UPDATE`` of the values the user sees), so a retry converges, and
+    the pool needs no round trip per checkout to test its connections.
+
+    Also ``AccountError(key)`` after DB_TIMEOUT_S: a stalled connection (a black-holed
+    network, a wedged server) would otherwise keep the page spinning forever, as the
+    driver has no client-side query timeout. The page does not wait for the cleanup
+    either: cancelling the query server-side and dropping the connection (psycopg
+    allows itself up to 10 s for that) goes on in the background.
+    """
+    task = asyncio.ensure_future(_retried_once(work))
     try:
-        return await asyncio.wait_for(asyncio.to_thread(fn, *args), DB_TIMEOUT_S)
-    except TimeoutError:
+        done, _ = await asyncio.wait({task}, timeout=DB_TIMEOUT_S)
+    except asyncio.CancelledError:  # the event itself was cancelled (a newer navigation)
+        _abandon(task)
+        raise
+    if not done:
+        _abandon(task)
         logger.warning("database did not answer within %.0f s", DB_TIMEOUT_S)
-        raise AccountError(key, "database timeout") from None
-
-
-def _sync(clerk_user: dict[str, Any]) -> UserPublic:
+        raise AccountError(key, "database timeout")
     try:
-        with session_scope() as session:
-            return UserPublic.from_user(sync_user(session, clerk_user))
+        return task.result()
+    except SQLAlchemyError as exc:
+        logger.warning("database error: %s", type(exc).__name__)
+        raise AccountError(key, type(exc).__name__) from exc
+    except OSError as exc:  # a refused connection surfaces as such from some drivers
+        logger.warning("database unreachable: %s", type(exc).__name__)
+        raise AccountError(key, type(exc).__name__) from exc
+
+
+async def _retried_once(work: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await work()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        logger.info("database connection lost (%s); retrying once", type(exc.orig).__name__)
+        return await work()
+
+
+#: Cancelled database work still cleaning up (kept referenced until it is done).
+_abandoned: set[asyncio.Future[Any]] = set()
+
+
+def _abandon(task: asyncio.Future[Any]) -> None:
+    task.cancel()
+    _abandoned.add(task)
+    task.add_done_callback(_forget_abandoned)
+
+
+def _forget_abandoned(task: asyncio.Future[Any]) -> None:
+    _abandoned.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.info("abandoned database work ended with %s", type(task.exception()).__name__)
+
+
+async def _in_transaction(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(session, *args)``: the shared sync ORM code, in one transaction."""
+    async with async_session_scope(DB_URL) as session:
+        return await session.run_sync(fn, *args)
+
+
+async def _live_row(clerk_id: str) -> dict[str, Any] | None:
+    return await execute_one(_LIVE_ROW, {"clerk_id": clerk_id}, DB_URL)
+
+
+def _sync(session: Any, clerk_user: dict[str, Any]) -> UserPublic:
+    try:
+        return UserPublic.from_user(sync_user(session, clerk_user))
     except UserWithoutEmail as exc:
         raise AccountError("err_no_email", str(exc)) from exc
-    except SQLAlchemyError as exc:
-        logger.warning("sync failed: %s", type(exc).__name__)
-        raise AccountError("err_database", type(exc).__name__) from exc
 
 
 async def sync_account(user_id: str, claims: Mapping[str, Any]) -> UserPublic:
     """/welcome: fetch (0 or 1 Backend API call) and upsert, atomically."""
     snapshot = await fetch_clerk_user(user_id, claims)
-    return await _in_thread("err_database", _sync, snapshot.user)
+    return await _run("err_database", lambda: _in_transaction(_sync, snapshot.user))
 
 
-def _read(clerk_id: str) -> UserPublic | None:
-    try:
-        with session_scope() as session:
-            user = session.exec(
-                select(User).where(User.clerk_id == clerk_id, User.deleted_at.is_(None))
-            ).one_or_none()
-            return UserPublic.from_user(user) if user else None
-    except SQLAlchemyError as exc:
-        raise AccountError("err_database", type(exc).__name__) from exc
+async def _read(clerk_id: str) -> UserPublic | None:
+    row = await _run("err_database", lambda: _live_row(clerk_id))
+    return None if row is None else UserPublic.model_validate(row)
 
 
 async def load_member(user_id: str, claims: Mapping[str, Any]) -> tuple[UserPublic, bool]:
     """/members: current Clerk fields (≤ 1 API call), synced into the row, then the row.
 
+    The common visit writes nothing: when the row already holds Clerk's current data
+    (the same ``updated_at`` and values), it is one read. Otherwise one upsert.
     Returns ``(profile, clerk_is_current)``. When Clerk cannot be reached the stored
     copy of the Clerk fields is shown and ``clerk_is_current`` is False.
     """
@@ -155,17 +217,20 @@ async def load_member(user_id: str, claims: Mapping[str, Any]) -> tuple[UserPubl
     except AccountError as exc:
         if exc.key == "err_user_gone":
             raise
-        stored = await _in_thread("err_database", _read, user_id)
+        stored = await _read(user_id)
         if stored is None:
             raise
         return stored, False
-    return await _in_thread("err_database", _sync, snapshot.user), True
+    row = await _run("err_database", lambda: _live_row(user_id))
+    if row is not None and is_current(row, snapshot.user):
+        return UserPublic.model_validate(row), True
+    return await _run("err_database", lambda: _in_transaction(_sync, snapshot.user)), True
 
 
 async def load_preferences(user_id: str) -> tuple[str, str] | None:
     """``(theme, language)`` of a known user; ``None`` before the first sync."""
     try:
-        stored = await _in_thread("err_database", _read, user_id)
+        stored = await _read(user_id)
     except AccountError:
         return None
     return (stored.theme, stored.language) if stored else None
@@ -193,15 +258,6 @@ def check_form(form: object) -> dict[str, str]:
     return cleaned
 
 
-def _save(clerk_id: str, update: Any) -> UserPublic | None:
-    try:
-        with session_scope() as session:
-            user = update_profile(session, clerk_id, update)
-            return UserPublic.from_user(user) if user else None
-    except SQLAlchemyError as exc:
-        raise AccountError("save_unavailable", type(exc).__name__) from exc
-
-
 async def save_profile(
     user_id: str, form: dict[str, str]
 ) -> tuple[UserPublic | None, dict[str, str]]:
@@ -209,10 +265,11 @@ async def save_profile(
     update, errors = validate_profile(form)
     if update is None:
         return None, errors
-    saved = await _in_thread("save_unavailable", _save, user_id, update)
-    if saved is None:
+    stmt, params = update_parameters(user_id, update)
+    row = await _run("save_unavailable", lambda: execute_one(stmt, params, DB_URL))
+    if row is None:
         raise AccountError("err_user_gone")
-    return saved, {}
+    return UserPublic.model_validate(row), {}
 
 
 def length_limit(field: str) -> int:

@@ -19,10 +19,8 @@ from clerk_app import log_safety, logging_setup, routes
 from clerk_app.clerk.bridge import auth_root
 from clerk_app.pages import index, members, sign_in, sign_up, welcome
 from clerk_app.settings import SettingsError, get_settings
-from clerk_app.state.auth import AuthState
 from clerk_app.state.local_auth import LocalAuthState
 from clerk_app.state.members import MembersState
-from clerk_app.state.ui import UIState
 from clerk_app.state.welcome import WelcomeState
 
 # Before the app serves anything: no credential reaches a log line (Reflex logs failing
@@ -59,9 +57,4 @@ _PAGES = (
     (members.page, routes.MEMBERS, "clerk_app · members", [MembersState.on_load]),
 )
 for component, route, title, on_load in _PAGES:
-    app.add_page(
-        component,
-        route=route,
-        title=title,
-        on_load=[AuthState.on_navigation, UIState.on_page_load, *on_load],
-    )
+    app.add_page(component, route=route, title=title, on_load=on_load or None)

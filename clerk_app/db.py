@@ -7,20 +7,27 @@
   transactions (SQLAlchemy emits ``BEGIN`` itself, so SAVEPOINTs work; the
   sqlite3 module's legacy mode would silently autocommit them).
 * :func:`session_scope` is the unit of work: commit on success, roll back on error.
+* :func:`async_session_scope` is the same unit of work for the event loop (the page
+  handlers): the same sync ORM code runs through ``AsyncSession.run_sync`` on an async
+  driver (psycopg's async mode, aiosqlite), so a page's query never hops to a worker
+  thread and never waits for the GIL behind the busy event loop.
 * :func:`upgrade` runs ``alembic upgrade head`` in-process (Makefile, tests, CLI);
   the app never creates tables on import.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import Session
 
 DEFAULT_DB_URL = "sqlite:///reflex.db"
@@ -28,6 +35,8 @@ DEFAULT_DB_URL = "sqlite:///reflex.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: How long opening a PostgreSQL connection may take before it fails.
 PG_CONNECT_TIMEOUT_S = 10
+#: Connections each server worker keeps to PostgreSQL for page events.
+ASYNC_POOL_SIZE = 10
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 
 
@@ -52,18 +61,43 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     """A new (uncached) engine for ``url``; ``kwargs`` go to :func:`sqlalchemy.create_engine`."""
     url = normalise_url(url)
     if not sa.make_url(url).drivername.startswith("sqlite"):
-        # A restarted or failed-over server leaves every pooled connection dead: check
-        # each one at checkout (one round trip) so the first request after an outage
-        # works instead of failing once per pooled connection. And never wait forever
-        # for a server that does not answer the connection (libpq has no default).
-        kwargs.setdefault("pool_pre_ping", True)
-        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
-        return sa.create_engine(url, **kwargs)
+        return sa.create_engine(url, **_postgres_options(kwargs))
     kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
     engine = sa.create_engine(url, **kwargs)
+    _configure_sqlite_engine(engine)
+    return engine
+
+
+def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """:func:`make_engine`'s async twin: psycopg's async mode, or aiosqlite for SQLite."""
+    parsed = sa.make_url(normalise_url(url))
+    if not parsed.drivername.startswith("sqlite"):
+        # A fixed set of connections: a burst of page events queues for one (cheap, on
+        # the loop) instead of opening and closing overflow connections (expensive).
+        kwargs.setdefault("pool_size", ASYNC_POOL_SIZE)
+        kwargs.setdefault("max_overflow", 0)
+        # No round trip per checkout to test the connection: the page's use cases retry
+        # once on a lost connection instead (see clerk_app.account._run).
+        kwargs.setdefault("pool_pre_ping", False)
+        return create_async_engine(parsed, **_postgres_options(kwargs))
+    engine = create_async_engine(parsed.set(drivername="sqlite+aiosqlite"), **kwargs)
+    _configure_sqlite_engine(engine.sync_engine)
+    return engine
+
+
+def _postgres_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    # A restarted or failed-over server leaves every pooled connection dead: check
+    # each one at checkout (one round trip) so the first request after an outage
+    # works instead of failing once per pooled connection. And never wait forever
+    # for a server that does not answer the connection (libpq has no default).
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
+    return kwargs
+
+
+def _configure_sqlite_engine(engine: sa.Engine) -> None:
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
-    return engine
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -105,6 +139,39 @@ def dispose_engines() -> None:
             engine.dispose()
         _engines.clear()
         _engines_by_arg.clear()
+        for engines in _async_engines.values():
+            for (_, autocommit), engine in engines.items():
+                if autocommit:
+                    continue  # shares its pool with the plain engine
+                # Closes the pooled connections without their event loop (it may be gone).
+                engine.sync_engine.dispose(close=False)
+        _async_engines.clear()
+
+
+#: event loop -> URL argument -> engine: an async engine's connections belong to the
+#: loop that opened them (one loop per server worker; one per test in the suite).
+_async_engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, AsyncEngine]]
+_async_engines = weakref.WeakKeyDictionary()
+
+
+def get_async_engine(url: str | None = None, *, autocommit: bool = False) -> AsyncEngine:
+    """The async engine for ``url`` (default: the configured database) on this event loop.
+
+    ``autocommit``: the same engine without driver-level transactions, for one
+    statement (atomic on its own): no ``BEGIN``/``COMMIT`` round trips. SQLite keeps
+    its transactions (no round trips to save there, and its ``BEGIN`` is ours).
+    """
+    engines = _async_engines.setdefault(asyncio.get_running_loop(), {})
+    engine = engines.get((url, autocommit))
+    if engine is None:
+        base = engines.get((url, False))
+        if base is None:
+            base = engines[(url, False)] = make_async_engine(resolve_url(url))
+        engine = base
+        if autocommit and base.dialect.name != "sqlite":
+            engine = base.execution_options(isolation_level="AUTOCOMMIT")
+        engines[(url, autocommit)] = engine
+    return engine
 
 
 def new_session(url: str | None = None) -> Session:
@@ -122,6 +189,39 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@asynccontextmanager
+async def async_session_scope(url: str | None = None) -> AsyncIterator[AsyncSession]:
+    """``async with async_session_scope() as session:``, :func:`session_scope` on the loop.
+
+    Run the sync ORM code with ``await session.run_sync(fn, *args)``.
+    """
+    engine = get_async_engine(url)
+    session = AsyncSession(engine, expire_on_commit=False, sync_session_class=Session)
+    async with session:
+        try:
+            yield session
+            await session.commit()
+        except asyncio.CancelledError:
+            # Gave up waiting (a stalled server): a ROLLBACK would stall too. Closing the
+            # session hands the connection back, and the pool discards a cancelled one.
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+async def execute_one(stmt: sa.Executable, params: dict[str, Any], url: str | None = None) -> Any:
+    """Run one statement on the loop; its first row as a dict, or ``None``.
+
+    Autocommitted on PostgreSQL (one round trip); on SQLite, in a transaction
+    committed before returning. For the hot paths: a page's read, a profile save.
+    """
+    async with get_async_engine(url, autocommit=True).connect() as conn:
+        row = (await conn.execute(stmt, params)).mappings().first()
+        await conn.commit()
+    return None if row is None else dict(row)
 
 
 def _alembic_config(url: str | None) -> Any:

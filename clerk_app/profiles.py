@@ -1,27 +1,47 @@
 """Saving the app-managed part of a profile (bio, links, preferences).
 
-One ``UPDATE … WHERE clerk_id = :id AND deleted_at IS NULL RETURNING *``: atomic,
+One ``UPDATE … WHERE clerk_id = :b_clerk_id AND deleted_at IS NULL RETURNING *``: atomic,
 no read-modify-write race with a concurrent sync (which never writes these
 columns), and a deleted user's row cannot be written to. Only the fields set on
-the :class:`~clerk_app.models.ProfileUpdate` change.
+the :class:`~clerk_app.models.ProfileUpdate` change. The statement is built once per
+set of fields (a form always sends the same set) and executed as a Core statement:
+no ORM identity map, no per-call statement construction.
 """
 
 from __future__ import annotations
+
+import functools
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from clerk_app.models import ProfileUpdate, User, utcnow
 
+_T = User.__table__
+
+
+@functools.lru_cache(maxsize=64)
+def update_statement(fields: tuple[str, ...]) -> sa.Update:
+    """``UPDATE`` of ``fields`` (and ``updated_at``) for ``:b_clerk_id``, returning the row."""
+    return (
+        sa.update(_T)
+        .where(_T.c.clerk_id == sa.bindparam("b_clerk_id"), _T.c.deleted_at.is_(None))
+        .values({name: sa.bindparam(f"v_{name}") for name in (*fields, "updated_at")})
+        .returning(*_T.c)
+    )
+
+
+def update_parameters(clerk_id: str, update: ProfileUpdate) -> tuple[sa.Update, dict[str, Any]]:
+    """The statement and parameters that apply ``update`` to the live user ``clerk_id``."""
+    values = update.model_dump(exclude_unset=True)
+    params = {f"v_{name}": value for name, value in values.items()}
+    params |= {"b_clerk_id": clerk_id, "v_updated_at": utcnow()}
+    return update_statement(tuple(sorted(values))), params
+
 
 def update_profile(session: Session, clerk_id: str, update: ProfileUpdate) -> User | None:
     """Apply ``update`` to the live user ``clerk_id``; ``None`` if there is none. Caller commits."""
-    values = update.model_dump(exclude_unset=True)
-    stmt = (
-        sa.update(User.__table__)
-        .where(User.__table__.c.clerk_id == clerk_id, User.__table__.c.deleted_at.is_(None))
-        .values(**values, updated_at=utcnow())
-        .returning(*User.__table__.c)
-    )
+    stmt, params = update_parameters(clerk_id, update)
     query = sa.select(User).from_statement(stmt).execution_options(populate_existing=True)
-    return session.scalars(query).one_or_none()
+    return session.scalars(query, params).one_or_none()

@@ -136,6 +136,28 @@ def clerk_user_data(clerk_user: Mapping[str, Any]) -> ClerkUserData:
     )
 
 
+def is_current(row: Mapping[str, Any], clerk_user: Mapping[str, Any]) -> bool:
+    """A sync of ``clerk_user`` would change nothing in the stored ``row`` (its columns,
+    by name) but ``synced_at``: it holds the same or newer Clerk data. Lets a page read
+    instead of write. Values are compared too, so a row whose email was released to
+    another account (see :func:`sync_user`) is still synced to get it back.
+    """
+    try:
+        data = clerk_user_data(clerk_user)
+    except ValueError:  # no id, no email: the sync path says what is wrong
+        return False
+    stored_at = row.get("clerk_updated_at")
+    if row.get("deleted_at") is not None or stored_at is None:
+        return False
+    if stored_at > data.updated_at:
+        return True  # a newer webhook already landed: the upsert's WHERE would skip
+    clerk_columns = ("email", "first_name", "last_name", "image_url")
+    same = all(row.get(name) == getattr(data, name) for name in clerk_columns)
+    username = row.get("username")
+    username_kept = username == data.username if data.username else bool(username)
+    return stored_at == data.updated_at and same and username_kept
+
+
 def _blank_to_none(value: Any, *, lower: bool = False) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None

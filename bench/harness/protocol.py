@@ -63,6 +63,8 @@ class ReflexTab:
         #: page's on_load sends comes from there on.
         self.mark = 0
         self.messages: list[tuple[str, Any]] = []  # new_token, state_mismatch …
+        #: Called with each frontend event the backend sends (a script's ``window`` hooks).
+        self.on_frontend_event: Callable[[dict[str, Any]], None] | None = None
         self._log: list[Delta] = []
         self._changed = asyncio.Condition()
         self._sio: socketio.AsyncClient | None = None
@@ -132,7 +134,11 @@ class ReflexTab:
         }
         for name, values in delta.items():
             self.state.setdefault(name, {}).update(values)
-        self.frontend_events.extend(update.get("events") or [])
+        events = update.get("events") or []
+        self.frontend_events.extend(events)
+        if self.on_frontend_event is not None:
+            for event in events:
+                self.on_frontend_event(event)
         async with self._changed:
             self._log.append(delta)
             self.updates += 1

@@ -4,17 +4,20 @@
 the browser it renders, depending on the mode the backend reports:
 
 * clerk mode: ``<ClerkProvider …>`` around a ``ClerkSessionBridge`` and the page. The
-  bridge reads ``useAuth()``; when the page has hydrated (first load, navigation,
-  websocket reconnect), when the session changes and whenever ``getToken()`` returns a
-  new token (it is polled every 5 s; clerk-js refreshes the 60 s token before it
-  expires and serves it from its cache otherwise) it sends
-  ``AuthState.set_session(token)``; signed out (here, or in another tab: Clerk
-  propagates that) it sends ``AuthState.clear_session``.
+  bridge reads ``useAuth()``; when the page first hydrates, when the session changes
+  and whenever ``getToken()`` returns a new token (it is polled every 5 s; clerk-js
+  refreshes the 60 s token before it expires and serves it from its cache otherwise)
+  it sends ``AuthState.set_session(token)``; signed out (here, or in another tab:
+  Clerk propagates that) it sends ``AuthState.clear_session``.
 * local mode: a ``LocalSessionBridge`` doing the same with the emulator. The session id
   lives in ``localStorage`` (the emulator's dev credential); a token is fetched from
-  ``POST {emulator}/emulator/sessions/{sid}/tokens`` on hydrate and every 30 s; a
-  ``storage`` event (sign-in or sign-out in another tab) re-reports at once. The local
-  sign-in/out handlers reach it through ``window.clerkAppLocalSession``.
+  ``POST {emulator}/emulator/sessions/{sid}/tokens`` on the first hydration and every
+  30 s; a ``storage`` event (sign-in or sign-out in another tab) re-reports at once.
+  The local sign-in/out handlers reach it through ``window.clerkAppLocalSession``.
+
+A client-side navigation sends nothing: the report made on this websocket still holds
+(see :mod:`clerk_app.state.auth`). After a reconnect or a reload, the first page that
+needs the identity asks for a fresh report through ``window.clerkAppReport()``.
 
 In both modes it also applies the user's theme preference to Reflex's color mode.
 """
@@ -72,8 +75,11 @@ function ClerkSessionBridge({ hydrated }) {
       console.warn("clerk_app: getToken failed", e);
     }
   }, [isLoaded, isSignedIn, sessionId, getToken, report]);
-  useEffect(() => { if (hydrated) check(true); }, [hydrated, isLoaded, isSignedIn, sessionId]);
+  // Sends only what the backend has not heard on this page yet (first hydration,
+  // session change); a navigation re-renders with the same token and sends nothing.
+  useEffect(() => { if (hydrated) check(false); }, [hydrated, isLoaded, isSignedIn, sessionId]);
   useEffect(() => {
+    window.clerkAppReport = () => check(true);
     if (!isLoaded || !isSignedIn) return;
     const id = setInterval(() => check(false), %(clerk_poll)d);
     return () => clearInterval(id);
@@ -98,8 +104,15 @@ function LocalSessionBridge({ hydrated, emulatorUrl }) {
       console.warn("clerk_app: emulator unreachable", e);
     }
   }, [emulatorUrl, report]);
-  useEffect(() => { if (hydrated) check(true); }, [hydrated, check]);
+  const reported = useRef(false);
   useEffect(() => {
+    if (hydrated && !reported.current) {
+      reported.current = true;
+      check(true);
+    }
+  }, [hydrated, check]);
+  useEffect(() => {
+    window.clerkAppReport = () => check(true);
     const id = setInterval(() => check(false), %(local_refresh)d);
     const onStorage = (e) => { if (e.key === "%(sid_key)s" || e.key === null) check(true); };
     window.addEventListener("storage", onStorage);

@@ -1,9 +1,10 @@
 """``AuthState``: the verified session, and the one guard every data handler uses.
 
 The session bridge (a small JS component, see :mod:`clerk_app.clerk.bridge`) sends the
-current Clerk session token to :meth:`AuthState.set_session` on page load, on session
-change, after a websocket reconnect and before the 60 s token expires; on sign-out it
-calls :meth:`AuthState.clear_session`. Nothing else sets the identity.
+current Clerk session token to :meth:`AuthState.set_session` when the page first
+hydrates, on session change, before the 60 s token expires and whenever the backend
+asks for a report; on sign-out it calls :meth:`AuthState.clear_session`. Nothing else
+sets the identity.
 
 * The token is verified with the process-wide :class:`TokenVerifier` (RS256, JWKS
   cached, ``exp``/``nbf``/``iss``/``azp`` checked). The user id, session id, expiry and
@@ -14,8 +15,13 @@ calls :meth:`AuthState.clear_session`. Nothing else sets the identity.
   token expired (plus leeway) without being refreshed. No handler takes a user id from
   its arguments.
 * Pages whose ``on_load`` needs the identity call :meth:`AuthState._wait_for_check`:
-  until the bridge has reported for this tab, the handler is parked and re-queued by
-  ``set_session``/``clear_session`` — no sleeps, no timeout race.
+  until the bridge has reported *on this tab's current websocket*, the handler is
+  parked and re-queued by ``set_session``/``clear_session`` — no sleeps, no timeout
+  race. A report is valid for the socket it came on: while that socket lives, the
+  bridge reports every session change on it, in order, so a client-side navigation
+  costs no report; a new socket (a reload, a reconnect, another worker) may follow a
+  sign-out this tab's state never heard of, so its first page load waits for a fresh
+  report (and asks the bridge for one, see :meth:`AuthState._ask_for_report`).
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ logger = logging.getLogger(__name__)
 #: no longer trusted (the bridge refreshes well before; this only absorbs clock skew
 #: and the time the refreshed token spends in flight).
 EXPIRY_LEEWAY_S = 5.0
+#: The bridge's hook (see :mod:`clerk_app.clerk.bridge`): report the session now.
+REPORT_NOW_JS = "window.clerkAppReport && window.clerkAppReport()"
 
 
 class NotSignedIn(Exception):
@@ -58,14 +66,14 @@ class AuthState(rx.State):
     _claims: dict[str, Any] = {}  # noqa: RUF012 (Reflex copies defaults per state)
     #: Handlers parked by _wait_for_check, by registry key, queued after the next report.
     _parked: list[str] = []  # noqa: RUF012
-    #: A page was (re)loaded since the bridge last reported: the identity kept in this
-    #: tab's state may be stale (signed out elsewhere, page reloaded after sign-out).
-    _awaiting_report: bool = False
+    #: The websocket (Socket.IO sid) the last report came on.
+    _reported_on: str = ""
 
     #: key -> handler; filled by _wait_for_check (class-level: handlers are code, not data).
     _handlers: ClassVar[dict[str, Any]] = {}
-    #: Handlers queued whenever the identity changes (sign-in, sign-out, another user):
-    #: states holding user data register one to drop the previous user's data.
+    #: Handlers queued whenever the identity changes (sign-in, sign-out, another user)
+    #: and after a tab's first report: states holding user data register one to drop
+    #: the previous user's data, and the UI one to pick the page's language.
     _identity_listeners: ClassVar[list[Any]] = []
 
     @classmethod
@@ -80,7 +88,7 @@ class AuthState(rx.State):
     @rx.event
     async def set_session(self, token: str):
         """Verify ``token`` and adopt its identity; an invalid token signs the tab out."""
-        previous = self._user_id
+        previous, first = self._user_id, not self.auth_checked
         if type(token) is not str or not token or len(token) > MAX_TOKEN_LENGTH:
             logger.info("set_session refused: not a plausible token")
             self._forget()
@@ -93,25 +101,15 @@ class AuthState(rx.State):
             else:
                 self._adopt(claims)
         self.auth_checked = True
-        return self._after_report(identity_changed=previous != self._user_id)
-
-    @rx.event
-    def on_navigation(self):
-        """First on_load of every page: pages wait for the bridge's fresh report.
-
-        The bridge reports on every hydration (load, navigation, reconnect), right
-        after the page's on_load handlers; until then an identity kept from before
-        (a reload after signing out, say) is not used to load a page.
-        """
-        self._awaiting_report = True
+        return self._after_report(identity_changed=first or previous != self._user_id)
 
     @rx.event
     def clear_session(self):
         """The browser has no session (signed out here or in another tab)."""
-        previous = self._user_id
+        previous, first = self._user_id, not self.auth_checked
         self._forget()
         self.auth_checked = True
-        return self._after_report(identity_changed=bool(previous))
+        return self._after_report(identity_changed=first or bool(previous))
 
     # -- the guard ----------------------------------------------------------------------
 
@@ -135,11 +133,11 @@ class AuthState(rx.State):
     def _wait_for_check(self, handler: Any) -> bool:
         """``True`` when the identity can be decided now; otherwise park ``handler``.
 
-        Not decidable yet: the bridge has not reported for this tab, or the last token
-        expired (the bridge is about to send a fresh one). The parked handler is queued
-        again right after the next ``set_session``/``clear_session``.
+        Not decidable yet: the bridge has not reported on this socket, or the last
+        token expired (the bridge is about to send a fresh one). The parked handler is
+        queued again right after the next ``set_session``/``clear_session``.
         """
-        ready = self.auth_checked and not self._awaiting_report
+        ready = self.auth_checked and self._reported_on == self._socket()
         if ready and (not self._user_id or self._fresh()):
             return True
         key = f"{handler.state.get_full_name()}.{handler.fn.__name__}"
@@ -148,13 +146,25 @@ class AuthState(rx.State):
             self._parked = [*self._parked, key]
         return False
 
+    def _ask_for_report(self) -> Any:
+        """What a parked handler returns: a request for the bridge to report now.
+
+        Nothing when this tab never had a report: the bridge's first one (sent when
+        the page first hydrates) is on its way.
+        """
+        if not self.auth_checked:
+            return None
+        return rx.call_script(REPORT_NOW_JS)
+
     def _expect_new_session(self) -> None:
         """A sign-in is under way in this tab: park pages until its token arrives."""
         self._forget()
         self.auth_checked = False
-        self._awaiting_report = True
 
     # -- internals ----------------------------------------------------------------------
+
+    def _socket(self) -> str:
+        return self.router.session.session_id
 
     def _fresh(self) -> bool:
         return time.time() <= self._expires_at + EXPIRY_LEEWAY_S
@@ -174,7 +184,7 @@ class AuthState(rx.State):
         self.is_signed_in = False
 
     def _after_report(self, *, identity_changed: bool) -> list[Any]:
-        self._awaiting_report = False
+        self._reported_on = self._socket()
         events: list[Any] = list(self._identity_listeners) if identity_changed else []
         parked, self._parked = self._parked, []
         events.extend(self._handlers[key] for key in parked if key in self._handlers)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,12 @@ def _when(value: datetime | None, lang: str) -> str:
     return value.strftime(pattern)
 
 
+@functools.cache
+def _saved_toast(lang: str) -> Any:
+    """The "saved" toast, built once per language (building a toast's event is not free)."""
+    return rx.toast.success(i18n.text(lang, "saved"))
+
+
 class MembersState(rx.State):
     loaded: bool = False
     #: Clerk-managed fields (shown read-only): email, first_name, last_name, username,
@@ -49,15 +56,17 @@ class MembersState(rx.State):
     #: field -> translated message, for the inline errors.
     errors: dict[str, str] = {}  # noqa: RUF012
     load_error: str = ""
-    #: Bumped on every load/save so the uncontrolled form re-mounts with the new values.
+    #: Bumped whenever new values are shown, so the uncontrolled form re-mounts with them.
     form_key: int = 0
+    #: What is on screen: (row updated_at, synced_at, language); an equal load sends nothing.
+    _shown: tuple = ()
 
     @rx.event
     async def on_load(self):
         auth = await self.get_state(AuthState)
         if not auth._wait_for_check(MembersState.on_load):
             self.loaded = False  # nothing from an earlier visit while the session is checked
-            return
+            return auth._ask_for_report()
         try:
             user_id = auth._verified_user_id()
         except NotSignedIn:
@@ -70,9 +79,12 @@ class MembersState(rx.State):
             logger.warning("members load failed: %s", exc)
             self.load_error = i18n.text(ui.lang, exc.key)
             return
-        self.load_error = ""
-        self.clerk_current = current
-        self._show(profile, ui.lang)
+        if self.load_error:
+            self.load_error = ""
+        if self.clerk_current != current:
+            self.clerk_current = current
+        if not self.loaded or self._shown != (profile.updated_at, profile.synced_at, ui.lang):
+            self._show(profile, ui.lang)
         ui._apply(profile.theme, profile.language)
 
     @rx.event
@@ -102,7 +114,7 @@ class MembersState(rx.State):
             return rx.toast.error(i18n.text(ui.lang, "save_failed"))
         ui._apply(saved.theme, saved.language)
         self._show(saved, ui.lang)
-        return rx.toast.success(i18n.text(ui.lang, "saved"))
+        return _saved_toast(ui.lang)
 
     @rx.event
     async def forget(self):
@@ -124,26 +136,33 @@ class MembersState(rx.State):
         return rx.redirect(routes.INDEX)
 
     def _show(self, profile: UserPublic, lang: str) -> None:
+        """Show ``profile``; only the vars whose value changed go to the browser."""
         full_name = " ".join(p for p in (profile.first_name, profile.last_name) if p)
-        self.clerk = {
-            "email": profile.email or "",
-            "first_name": profile.first_name or "",
-            "last_name": profile.last_name or "",
-            "username": profile.username or "",
-            "image_url": profile.image_url or "",
-            "full_name": full_name or profile.username or profile.email or "",
-        }
         values = profile.model_dump()
-        self.profile = {
-            field: ("on" if values[field] else "")
-            if field == "email_notifications"
-            else str(values[field] or "")
-            for field in account.PROFILE_FIELDS
+        shown: dict[str, Any] = {
+            "clerk": {
+                "email": profile.email or "",
+                "first_name": profile.first_name or "",
+                "last_name": profile.last_name or "",
+                "username": profile.username or "",
+                "image_url": profile.image_url or "",
+                "full_name": full_name or profile.username or profile.email or "",
+            },
+            "profile": {
+                field: ("on" if values[field] else "")
+                if field == "email_notifications"
+                else str(values[field] or "")
+                for field in account.PROFILE_FIELDS
+            },
+            "created_at": _when(profile.created_at, lang),
+            "synced_at": _when(profile.synced_at, lang),
+            "errors": {},
+            "loaded": True,
         }
-        self.created_at = _when(profile.created_at, lang)
-        self.synced_at = _when(profile.synced_at, lang)
-        self.errors = {}
-        self.loaded = True
+        for name, value in shown.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+        self._shown = (profile.updated_at, profile.synced_at, lang)
         self.form_key += 1
 
 

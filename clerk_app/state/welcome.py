@@ -31,6 +31,8 @@ class WelcomeState(rx.State):
         auth = await self.get_state(AuthState)
         if not auth._wait_for_check(WelcomeState.on_load):
             self.status = "waiting"
+            if (ask := auth._ask_for_report()) is not None:
+                yield ask
             return
         try:
             user_id = auth._verified_user_id()

@@ -8,9 +8,8 @@ validated first and only touches the caller's row.
 
 from __future__ import annotations
 
-import functools
-
 import pytest
+import sqlalchemy as sa
 
 from clerk_app import account, db, services
 from clerk_app.clerk.api import ClerkAPIError
@@ -35,7 +34,7 @@ class CountingAPI:
 @pytest.fixture
 def database(sqlite_database_url, monkeypatch):
     with migrated(sqlite_database_url) as url:
-        monkeypatch.setattr(account, "session_scope", functools.partial(db.session_scope, url))
+        monkeypatch.setattr(account, "DB_URL", url)
         yield url
 
 
@@ -101,8 +100,7 @@ async def test_a_user_without_email_is_refused_and_nothing_written(database, api
 
 
 async def test_database_down_is_reported_as_such(api, user, monkeypatch):
-    down = functools.partial(db.session_scope, "postgresql://nobody@127.0.0.1:1/nothing")
-    monkeypatch.setattr(account, "session_scope", down)
+    monkeypatch.setattr(account, "DB_URL", "postgresql://nobody@127.0.0.1:1/nothing")
     with pytest.raises(account.AccountError) as raised:
         await account.sync_account(user["id"], _claims(user))
     assert raised.value.key == "err_database"
@@ -114,6 +112,29 @@ async def test_members_shows_clerk_changes_on_the_next_visit(database, api, emu,
     profile, current = await account.load_member(user["id"], _claims(user))
     assert current and profile.first_name == "Augusta" and api.calls == 2
     assert row(database, user["id"]).first_name == "Augusta"
+
+
+async def test_members_visit_with_unchanged_clerk_data_writes_nothing(database, api, user):
+    """The common visit is one read: Clerk's data has not moved, so no upsert runs
+    (``synced_at`` would move with one)."""
+    first = await account.sync_account(user["id"], _claims(user))
+    before = row(database, user["id"])
+    profile, current = await account.load_member(user["id"], _claims(user))
+    assert current and profile == first
+    after = row(database, user["id"])
+    assert (after.synced_at, after.updated_at) == (before.synced_at, before.updated_at)
+
+
+async def test_members_visit_resyncs_a_row_that_lost_its_email(database, api, user):
+    """Same Clerk data, but the stored email was released to another account: synced."""
+    await account.sync_account(user["id"], _claims(user))
+    with db.session_scope(database) as session:
+        session.execute(
+            sa.text('UPDATE "user" SET email = NULL WHERE clerk_id = :id'), {"id": user["id"]}
+        )
+    profile, _ = await account.load_member(user["id"], _claims(user))
+    assert profile.email == "ada@example.com"
+    assert row(database, user["id"]).email == "ada@example.com"
 
 
 async def test_members_falls_back_to_the_stored_copy_when_clerk_is_down(database, api, user):

@@ -119,17 +119,18 @@ async def bridge_report(tab: ReflexTab, token: str) -> None:
 
 
 async def members_loaded(tab: ReflexTab) -> dict:
-    """Wait for /members' on_load to answer after a reload; its MembersState delta.
+    """Wait for /members' on_load to answer after a reload; the page's MembersState then.
 
     A load bumps ``form_key`` (to 1 or more); a reset of the state (the identity
-    being re-checked) sends it back to 0 with an empty profile: not a load.
+    being re-checked) sends it back to 0 with an empty profile: not a load. A load
+    sends only the vars that changed, so the result is the tab's merged state.
     """
 
     def loaded(delta: dict) -> bool:
         return has(MEMBERS, "form_key")(delta) and delta[tab.state_name(MEMBERS)]["form_key"] > 0
 
-    delta = await tab.wait_for(loaded, since=tab.mark, timeout=30)
-    return delta[tab.state_name(MEMBERS)]
+    await tab.wait_for(loaded, since=tab.mark, timeout=30)
+    return tab.state[tab.state_name(MEMBERS)]
 
 
 def test_one_session_across_two_backends(emulator, app_env, pg_database_url):
@@ -182,7 +183,7 @@ def test_one_session_across_two_backends(emulator, app_env, pg_database_url):
 
             # 5. Reload on A: persisted, and the session still recognised.
             owners.append(await reload(tab, a.url, "/members", token))
-            loaded = await members_loaded(tab)  # read back from the database by worker A
+            loaded = await members_loaded(tab)
             assert loaded["profile"]["bio"] == "Saved on worker B"
             assert loaded["profile"]["theme"] == "dark"
             assert tab.var(AUTH, "is_signed_in") is True

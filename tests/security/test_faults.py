@@ -16,13 +16,12 @@ database is read directly (not through the proxy) to check what was written.
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from clerk_app import account, db, services
+from clerk_app import account, services
 from clerk_app.account import AccountError
 from clerk_app.clerk.api import ClerkAPI
 from clerk_app.models import User
@@ -74,9 +73,7 @@ def app(monkeypatch, proxy: TCPProxy, direct_url: str, clerk: EmulatorServer):
         retry_budget_s=5.0,
     )
     monkeypatch.setattr(services, "get_clerk_api", lambda: api)
-    monkeypatch.setattr(
-        account, "session_scope", functools.partial(db.session_scope, proxy.url_for(direct_url))
-    )
+    monkeypatch.setattr(account, "DB_URL", proxy.url_for(direct_url))
     return api
 
 
@@ -133,7 +130,7 @@ async def test_connection_killed_mid_first_sync_leaves_no_row(
     app, proxy, clerk, direct_url, statement
 ):
     user = _clerk_user(clerk)
-    fired = proxy.cut_when(statement)
+    fired = proxy.cut_when(statement, times=2)  # the attempt and its automatic retry
     with pytest.raises(AccountError) as info:
         await account.sync_account(user["id"], {})
     assert fired.is_set() and info.value.key == "err_database"
@@ -148,7 +145,7 @@ async def test_connection_killed_mid_resync_keeps_everything(
 ):
     user = await _member_with_profile(clerk, direct_url)
     clerk.emulator.update_user(user["id"], first_name="Augusta")
-    fired = proxy.cut_when(statement)
+    fired = proxy.cut_when(statement, times=2)
     with pytest.raises(AccountError):
         await account.sync_account(user["id"], {})
     assert fired.is_set()
@@ -162,7 +159,7 @@ async def test_connection_killed_mid_resync_keeps_everything(
 async def test_commit_sent_but_answer_lost_is_safe_to_retry(app, proxy, clerk, direct_url):
     """The ambiguous commit: the server committed, the client saw an error."""
     user = _clerk_user(clerk)
-    fired = proxy.cut_when(b"COMMIT", forward=True)
+    fired = proxy.cut_when(b"COMMIT", forward=True, times=2)
     with pytest.raises(AccountError):
         await account.sync_account(user["id"], {})
     assert fired.is_set()
@@ -170,12 +167,24 @@ async def test_commit_sent_but_answer_lost_is_safe_to_retry(app, proxy, clerk, d
     assert len(rows(direct_url)) == 1
 
 
-@pytest.mark.parametrize("statement", [b"UPDATE", b"COMMIT"])
-async def test_connection_killed_mid_save_keeps_the_old_profile(
-    app, proxy, clerk, direct_url, statement
+@pytest.mark.parametrize(("statement", "forward"), [(b"INSERT INTO", False), (b"COMMIT", True)])
+async def test_a_connection_lost_once_is_retried_without_the_user_noticing(
+    app, proxy, clerk, direct_url, statement, forward
 ):
+    """One reset (a restart, a failover): the sync is retried once on a fresh connection;
+    the upsert is idempotent, so even a commit that landed unseen gives one row."""
+    user = _clerk_user(clerk)
+    fired = proxy.cut_when(statement, forward=forward)
+    profile = await account.sync_account(user["id"], {})
+    assert fired.is_set() and profile.email == "ada@example.com"
+    assert [r.clerk_id for r in rows(direct_url)] == [user["id"]]
+
+
+async def test_connection_killed_mid_save_keeps_the_old_profile(app, proxy, clerk, direct_url):
+    """A save is one autocommitted UPDATE (no COMMIT to lose): killed in flight, it is
+    either applied whole or not at all; here the server never got it."""
     user = await _member_with_profile(clerk, direct_url)
-    fired = proxy.cut_when(statement)
+    fired = proxy.cut_when(b"UPDATE", times=2)  # the attempt and its automatic retry
     with pytest.raises(AccountError) as info:
         await account.save_profile(user["id"], {**PROFILE, "bio": "new bio", "company": ""})
     assert fired.is_set() and info.value.key == "save_unavailable"
@@ -183,6 +192,14 @@ async def test_connection_killed_mid_save_keeps_the_old_profile(
     saved, _ = await account.save_profile(user["id"], {**PROFILE, "bio": "new bio", "company": ""})
     assert saved.bio == "new bio" and saved.company is None
     assert row(direct_url, user["id"]).company is None
+
+
+async def test_a_save_whose_connection_is_lost_once_is_retried(app, proxy, clerk, direct_url):
+    user = await _member_with_profile(clerk, direct_url)
+    fired = proxy.cut_when(b"UPDATE")
+    saved, _ = await account.save_profile(user["id"], {**PROFILE, "bio": "new bio"})
+    assert fired.is_set() and saved.bio == "new bio"
+    assert row(direct_url, user["id"]).bio == "new bio"
 
 
 async def test_save_with_the_database_down_then_retry(app, proxy, clerk, direct_url):

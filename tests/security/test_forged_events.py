@@ -242,7 +242,8 @@ async def test_backend_vars_cannot_be_set_from_the_browser(arena: Arena, victim:
             (AUTH, "_parked", [f"{MEMBERS}.on_load"]),
             (AUTH, "is_signed_in", True),
             (AUTH, "auth_checked", True),
-            (UI, "_from_user", True),
+            (UI, "_user_lang", "en"),
+            (AUTH, "_reported_on", "attacker-socket"),
             (MEMBERS, "profile", {"bio": "client side only"}),
             (MEMBERS, "loaded", True),
         ]
@@ -275,6 +276,7 @@ async def test_reading_another_users_profile_is_impossible(arena: Arena, victim:
     client = await arena.signed_in(attacker.token)
     try:
         for pathname, handler in (
+            ("/members", f"{MEMBERS}.forget"),
             ("/members", f"{MEMBERS}.on_load"),
             ("/welcome", f"{WELCOME}.on_load"),
             ("/members", f"{UI}.load_preferences"),

@@ -60,7 +60,7 @@ def test_every_stored_value_round_trips_through_the_database(database_url: str) 
 def test_a_refused_submission_writes_nothing(monkeypatch) -> None:
     """Each refused value, sent with otherwise valid fields: no database call at all."""
     calls: list[Any] = []
-    monkeypatch.setattr(account, "_save", lambda *args: calls.append(args))
+    monkeypatch.setattr(account, "execute_one", lambda *args: calls.append(args))
     refused = [c for c in CASES if isinstance(c[3], Refused) and isinstance(c[2], str)]
     import asyncio
 
@@ -80,13 +80,12 @@ def test_a_refused_submission_writes_nothing(monkeypatch) -> None:
 
 def test_a_refused_field_leaves_the_stored_profile_intact(database_url: str, monkeypatch) -> None:
     import asyncio
-    import functools
 
     with migrated(database_url) as url:
         clerk = clerk_user()
         with db.session_scope(url) as session:
             sync_user(session, clerk)
-        monkeypatch.setattr(account, "session_scope", functools.partial(db.session_scope, url))
+        monkeypatch.setattr(account, "DB_URL", url)
         good = {"bio": "Original bio", "company": "Acme", "website": "acme.example"}
         assert asyncio.run(account.save_profile(clerk["id"], good))[0] is not None
         hostile = {"bio": "<script>x</script>", "company": "Evil", "website": "javascript:x"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from reflex.istate.data import SessionData
 
 from clerk_app import services
 from clerk_app.clerk.tokens import MAX_TOKEN_LENGTH
@@ -138,14 +139,35 @@ async def test_an_expired_session_waits_for_the_bridge_instead_of_refusing(
     assert auth._wait_for_check(WelcomeState.on_load) is False
 
 
-async def test_every_page_load_waits_for_a_fresh_report(tab, emu, user, verifier):
-    """A reload after signing out must not load a page with the identity kept in state."""
-    _, auth = tab
+def _on_socket(root, sid: str) -> None:
+    """The tab's events now come over the websocket ``sid`` (a reload, a reconnect)."""
+    root.rx_router_session = SessionData(client_token="tab", session_id=sid)
+
+
+async def test_a_navigation_on_the_same_socket_needs_no_new_report(tab, emu, user, verifier):
+    root, auth = tab
+    _on_socket(root, "socket-1")
     await call(AuthState.set_session, auth, _token(emu, user))
     assert auth._wait_for_check(MembersState.on_load) is True
-    await call(AuthState.on_navigation, auth)
+    assert auth._wait_for_check(WelcomeState.on_load) is True
+
+
+async def test_a_new_socket_waits_for_a_fresh_report_and_asks_for_it(tab, emu, user, verifier):
+    """A reload after signing out must not load a page with the identity kept in state."""
+    root, auth = tab
+    _on_socket(root, "socket-1")
+    await call(AuthState.set_session, auth, _token(emu, user))
+    _on_socket(root, "socket-2")  # reloaded: this socket has not heard from the bridge
     assert auth._wait_for_check(MembersState.on_load) is False
+    ask = auth._ask_for_report()
+    assert ask is not None and "clerkAppReport" in str(ask.args)
     events = await call(AuthState.clear_session, auth)  # the bridge: signed out meanwhile
     assert MembersState.on_load in events
     assert auth._wait_for_check(MembersState.on_load) is True
     assert not auth.is_signed_in
+
+
+async def test_a_tab_never_checked_does_not_ask_its_first_report_is_on_its_way(tab):
+    _, auth = tab
+    assert auth._wait_for_check(MembersState.on_load) is False
+    assert auth._ask_for_report() is None

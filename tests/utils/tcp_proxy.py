@@ -35,6 +35,7 @@ class _Trigger:
     pattern: bytes
     forward: bool
     fired: threading.Event
+    times: int = 1
 
 
 class TCPProxy:
@@ -109,15 +110,15 @@ class TCPProxy:
     def resume(self) -> None:
         self._loop.call_soon_threadsafe(self._flowing.set)
 
-    def cut_when(self, pattern: bytes, *, forward: bool = False) -> threading.Event:
-        """Reset the next connection whose client sends ``pattern`` (one shot).
+    def cut_when(self, pattern: bytes, *, forward: bool = False, times: int = 1) -> threading.Event:
+        """Reset the next ``times`` connections whose client sends ``pattern``.
 
         With ``forward=False`` the chunk carrying ``pattern`` never reaches the server;
         with ``forward=True`` it does, and the connection dies before the reply. Returns
-        an event set when the trigger fired.
+        an event set when the trigger first fired.
         """
         fired = threading.Event()
-        self._trigger = _Trigger(pattern, forward, fired)
+        self._trigger = _Trigger(pattern, forward, fired, times)
         return fired
 
     @property
@@ -198,7 +199,9 @@ class TCPProxy:
                 break
             trigger = self._trigger
             if upstream and trigger is not None and trigger.pattern in data:
-                self._trigger = None
+                trigger.times -= 1
+                if trigger.times <= 0:
+                    self._trigger = None
                 if trigger.forward:
                     self._muted.add(pair)  # the server's answer must never arrive
                     writer.write(data)
