@@ -15,7 +15,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.environment import environment
 
-from clerk_app import log_safety, logging_setup, routes
+from clerk_app import log_safety, logging_setup, page_head, routes
 from clerk_app.clerk.bridge import auth_root
 from clerk_app.pages import index, members, sign_in, sign_up, welcome
 from clerk_app.settings import SettingsError, get_settings
@@ -47,6 +47,7 @@ def _api_transformer():
 app = rx.App(
     api_transformer=_api_transformer(),
     extra_app_wraps={(45, "AuthRoot"): auth_root},
+    head_components=page_head.head_components(),
 )
 
 _PAGES = (
@@ -57,4 +58,4 @@ _PAGES = (
     (members.page, routes.MEMBERS, "clerk_app · members", [MembersState.on_load]),
 )
 for component, route, title, on_load in _PAGES:
-    app.add_page(component, route=route, title=title, on_load=on_load or None)
+    app.add_page(component, route=route, on_load=on_load or None, **page_head.page_meta(title))

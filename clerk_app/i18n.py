@@ -44,6 +44,8 @@ FR: dict[str, str] = {
     "step_profile_title": "Votre profil",
     "step_profile_body": "Bio, liens et préférences, gardés par l'application.",
     "account_menu": "Menu du compte",
+    "meta_description": "Connexion par Clerk, profils dans votre base SQL, synchronisés à "
+    "chaque connexion et par webhooks : une application 100 % Python avec Reflex.",
     # local sign-in
     "local_sign_in_title": "Connexion locale",
     "local_sign_up_title": "Créer un utilisateur local",
@@ -148,6 +150,8 @@ EN: dict[str, str] = {
     "step_profile_title": "Your profile",
     "step_profile_body": "Bio, links and preferences, kept by the app.",
     "account_menu": "Account menu",
+    "meta_description": "Sign-in by Clerk, profiles in your SQL database, kept in sync on "
+    "every sign-in and through webhooks: a 100% Python app with Reflex.",
     "local_sign_in_title": "Local sign-in",
     "local_sign_up_title": "Create a local user",
     "local_intro": "No Clerk keys are configured: pick a user of the emulator or create one.",

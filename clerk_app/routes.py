@@ -14,6 +14,12 @@ SIGN_UP = "/sign-up"
 WELCOME = "/welcome"
 MEMBERS = "/members"
 
+#: The app's own static files (``assets/``, which Reflex serves at ``/``).
+LOGO = "/logo.svg"
+FAVICON = "/favicon.ico"
+APPLE_TOUCH_ICON = "/apple-touch-icon.png"
+OG_IMAGE = "/og-image.png"
+
 #: Backend (Starlette) routes, served by the Reflex backend next to the websocket.
 API_HEALTH = "/api/health"
 API_WEBHOOK = "/api/webhooks/clerk"
