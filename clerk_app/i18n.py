@@ -66,6 +66,11 @@ FR: dict[str, str] = {
     "err_email": "Saisissez une adresse e-mail valide.",
     "err_local_failed": "L'émulateur a refusé la demande : {detail}",
     "err_email_taken": "Cette adresse est déjà utilisée : choisissez l'utilisateur dans la liste.",
+    "err_local_too_long": "Chaque champ compte {limit} caractères au plus.",
+    "err_username_length": "Le nom d'utilisateur doit compter entre 4 et 64 caractères.",
+    "err_username_characters": "Le nom d'utilisateur ne peut contenir que des lettres, "
+    "des chiffres, « _ » et « - ».",
+    "err_username_taken": "Ce nom d'utilisateur est déjà pris : choisissez-en un autre.",
     # welcome
     "welcome_title": "Bienvenue !",
     "welcome_syncing": "Synchronisation de votre compte…",
@@ -170,6 +175,10 @@ EN: dict[str, str] = {
     "err_email": "Enter a valid email address.",
     "err_local_failed": "The emulator refused the request: {detail}",
     "err_email_taken": "This address is already taken: pick the user from the list.",
+    "err_local_too_long": "Each field takes at most {limit} characters.",
+    "err_username_length": "The username must be between 4 and 64 characters long.",
+    "err_username_characters": "The username can only contain letters, numbers, '_' and '-'.",
+    "err_username_taken": "This username is taken: choose another one.",
     "welcome_title": "Welcome!",
     "welcome_syncing": "Syncing your account…",
     "welcome_waiting": "Checking your session…",
