@@ -85,6 +85,26 @@ FR: dict[str, str] = {
     "dans « Gérer mon compte », puis réessayez.",
     "err_database": "La base de données est indisponible. Rien n'a été enregistré ; réessayez.",
     "err_user_gone": "Ce compte n'existe plus chez Clerk.",
+    # session refused (the backend did not accept the token clerk-js holds)
+    "refused_title": "Session refusée",
+    "refused_lead": "Clerk vous a connecté, mais ce serveur refuse votre jeton de session : "
+    "la connexion ne peut pas aboutir.",
+    "refused_authorized_party": "Le jeton n'est pas émis pour ce site : son origine (azp) "
+    "manque ou ne figure pas dans CLERK_AUTHORIZED_PARTIES. Ajoutez-y l'adresse de ce site "
+    "(par exemple https://app.example.com).",
+    "refused_issuer": "L'émetteur du jeton (iss) n'est pas l'instance Clerk attendue : "
+    "vérifiez CLERK_PUBLISHABLE_KEY (et CLERK_ISSUER s'il est défini).",
+    "refused_signing_key": "Le jeton n'est signé par aucune clé de cette instance : vérifiez "
+    "que CLERK_PUBLISHABLE_KEY, CLERK_SECRET_KEY et CLERK_JWKS_URL viennent de la même "
+    "instance Clerk.",
+    "refused_jwks_unavailable": "Le serveur n'a pas pu télécharger les clés de signature de "
+    "Clerk (JWKS) : vérifiez CLERK_JWKS_URL et l'accès réseau du serveur, puis réessayez.",
+    "refused_clock": "Les dates du jeton ne correspondent pas à l'horloge du serveur : "
+    "vérifiez que l'horloge du serveur est à l'heure (NTP).",
+    "refused_other": "Ce n'est pas un jeton de session valide pour cette instance : vérifiez "
+    "que CLERK_PUBLISHABLE_KEY et CLERK_SECRET_KEY viennent de la même instance Clerk.",
+    "refused_generic": "Les réglages Clerk de l'application sont à vérifier : le journal du "
+    "serveur en donne la cause.",
     # members
     "members_title": "Mon profil",
     "managed_by_clerk": "Géré par Clerk",
@@ -192,6 +212,24 @@ EN: dict[str, str] = {
     "“Manage account”, then try again.",
     "err_database": "The database is unavailable. Nothing was saved; try again.",
     "err_user_gone": "This account no longer exists at Clerk.",
+    "refused_title": "Session refused",
+    "refused_lead": "Clerk signed you in, but this server refuses your session token, so "
+    "signing in cannot complete.",
+    "refused_authorized_party": "The token was not issued for this site: its authorized party "
+    "(azp) is missing or not in CLERK_AUTHORIZED_PARTIES. Add this site's origin to it "
+    "(for example https://app.example.com).",
+    "refused_issuer": "The token's issuer (iss) is not the expected Clerk instance: check "
+    "CLERK_PUBLISHABLE_KEY (and CLERK_ISSUER if it is set).",
+    "refused_signing_key": "The token is not signed by a key of this instance: check that "
+    "CLERK_PUBLISHABLE_KEY, CLERK_SECRET_KEY and CLERK_JWKS_URL belong to the same Clerk "
+    "instance.",
+    "refused_jwks_unavailable": "The server could not download Clerk's signing keys (JWKS): "
+    "check CLERK_JWKS_URL and the server's network access, then try again.",
+    "refused_clock": "The token's validity period does not match the server's clock: check "
+    "that the server's clock is right (NTP).",
+    "refused_other": "This is not a valid session token for this instance: check that "
+    "CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY belong to the same Clerk instance.",
+    "refused_generic": "The app's Clerk settings need checking: see the server log for the reason.",
     "members_title": "My profile",
     "managed_by_clerk": "Managed by Clerk",
     "managed_by_app": "Managed by the app",
