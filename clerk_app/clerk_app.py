@@ -15,12 +15,13 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.environment import environment
 
-from clerk_app import log_safety, logging_setup, routes
+from clerk_app import log_safety, logging_setup, page_head, routes
 from clerk_app.clerk.bridge import auth_root
-from clerk_app.pages import index, members, sign_in, sign_up, welcome
+from clerk_app.pages import index, members, session_refused, sign_in, sign_up, welcome
 from clerk_app.settings import SettingsError, get_settings
 from clerk_app.state.local_auth import LocalAuthState
 from clerk_app.state.members import MembersState
+from clerk_app.state.session_refused import SessionRefusedState
 from clerk_app.state.welcome import WelcomeState
 
 # Before the app serves anything: no credential reaches a log line (Reflex logs failing
@@ -47,6 +48,7 @@ def _api_transformer():
 app = rx.App(
     api_transformer=_api_transformer(),
     extra_app_wraps={(45, "AuthRoot"): auth_root},
+    head_components=page_head.head_components(),
 )
 
 _PAGES = (
@@ -55,6 +57,12 @@ _PAGES = (
     (sign_up.page, routes.SIGN_UP, "clerk_app · sign-up", [LocalAuthState.load_users]),
     (welcome.page, routes.WELCOME, "clerk_app · welcome", [WelcomeState.on_load]),
     (members.page, routes.MEMBERS, "clerk_app · members", [MembersState.on_load]),
+    (
+        session_refused.page,
+        routes.SESSION_REFUSED,
+        "clerk_app · session refused",
+        [SessionRefusedState.on_load],
+    ),
 )
 for component, route, title, on_load in _PAGES:
-    app.add_page(component, route=route, title=title, on_load=on_load or None)
+    app.add_page(component, route=route, on_load=on_load or None, **page_head.page_meta(title))

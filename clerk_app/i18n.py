@@ -44,6 +44,8 @@ FR: dict[str, str] = {
     "step_profile_title": "Votre profil",
     "step_profile_body": "Bio, liens et préférences, gardés par l'application.",
     "account_menu": "Menu du compte",
+    "meta_description": "Connexion par Clerk, profils dans votre base SQL, synchronisés à "
+    "chaque connexion et par webhooks : une application 100 % Python avec Reflex.",
     # local sign-in
     "local_sign_in_title": "Connexion locale",
     "local_sign_up_title": "Créer un utilisateur local",
@@ -64,6 +66,11 @@ FR: dict[str, str] = {
     "err_email": "Saisissez une adresse e-mail valide.",
     "err_local_failed": "L'émulateur a refusé la demande : {detail}",
     "err_email_taken": "Cette adresse est déjà utilisée : choisissez l'utilisateur dans la liste.",
+    "err_local_too_long": "Chaque champ compte {limit} caractères au plus.",
+    "err_username_length": "Le nom d'utilisateur doit compter entre 4 et 64 caractères.",
+    "err_username_characters": "Le nom d'utilisateur ne peut contenir que des lettres, "
+    "des chiffres, « _ » et « - ».",
+    "err_username_taken": "Ce nom d'utilisateur est déjà pris : choisissez-en un autre.",
     # welcome
     "welcome_title": "Bienvenue !",
     "welcome_syncing": "Synchronisation de votre compte…",
@@ -78,6 +85,26 @@ FR: dict[str, str] = {
     "dans « Gérer mon compte », puis réessayez.",
     "err_database": "La base de données est indisponible. Rien n'a été enregistré ; réessayez.",
     "err_user_gone": "Ce compte n'existe plus chez Clerk.",
+    # session refused (the backend did not accept the token clerk-js holds)
+    "refused_title": "Session refusée",
+    "refused_lead": "Clerk vous a connecté, mais ce serveur refuse votre jeton de session : "
+    "la connexion ne peut pas aboutir.",
+    "refused_authorized_party": "Le jeton n'est pas émis pour ce site : son origine (azp) "
+    "manque ou ne figure pas dans CLERK_AUTHORIZED_PARTIES. Ajoutez-y l'adresse de ce site "
+    "(par exemple https://app.example.com).",
+    "refused_issuer": "L'émetteur du jeton (iss) n'est pas l'instance Clerk attendue : "
+    "vérifiez CLERK_PUBLISHABLE_KEY (et CLERK_ISSUER s'il est défini).",
+    "refused_signing_key": "Le jeton n'est signé par aucune clé de cette instance : vérifiez "
+    "que CLERK_PUBLISHABLE_KEY, CLERK_SECRET_KEY et CLERK_JWKS_URL viennent de la même "
+    "instance Clerk.",
+    "refused_jwks_unavailable": "Le serveur n'a pas pu télécharger les clés de signature de "
+    "Clerk (JWKS) : vérifiez CLERK_JWKS_URL et l'accès réseau du serveur, puis réessayez.",
+    "refused_clock": "Les dates du jeton ne correspondent pas à l'horloge du serveur : "
+    "vérifiez que l'horloge du serveur est à l'heure (NTP).",
+    "refused_other": "Ce n'est pas un jeton de session valide pour cette instance : vérifiez "
+    "que CLERK_PUBLISHABLE_KEY et CLERK_SECRET_KEY viennent de la même instance Clerk.",
+    "refused_generic": "Les réglages Clerk de l'application sont à vérifier : le journal du "
+    "serveur en donne la cause.",
     # members
     "members_title": "Mon profil",
     "managed_by_clerk": "Géré par Clerk",
@@ -148,6 +175,8 @@ EN: dict[str, str] = {
     "step_profile_title": "Your profile",
     "step_profile_body": "Bio, links and preferences, kept by the app.",
     "account_menu": "Account menu",
+    "meta_description": "Sign-in by Clerk, profiles in your SQL database, kept in sync on "
+    "every sign-in and through webhooks: a 100% Python app with Reflex.",
     "local_sign_in_title": "Local sign-in",
     "local_sign_up_title": "Create a local user",
     "local_intro": "No Clerk keys are configured: pick a user of the emulator or create one.",
@@ -166,6 +195,10 @@ EN: dict[str, str] = {
     "err_email": "Enter a valid email address.",
     "err_local_failed": "The emulator refused the request: {detail}",
     "err_email_taken": "This address is already taken: pick the user from the list.",
+    "err_local_too_long": "Each field takes at most {limit} characters.",
+    "err_username_length": "The username must be between 4 and 64 characters long.",
+    "err_username_characters": "The username can only contain letters, numbers, '_' and '-'.",
+    "err_username_taken": "This username is taken: choose another one.",
     "welcome_title": "Welcome!",
     "welcome_syncing": "Syncing your account…",
     "welcome_waiting": "Checking your session…",
@@ -179,6 +212,24 @@ EN: dict[str, str] = {
     "“Manage account”, then try again.",
     "err_database": "The database is unavailable. Nothing was saved; try again.",
     "err_user_gone": "This account no longer exists at Clerk.",
+    "refused_title": "Session refused",
+    "refused_lead": "Clerk signed you in, but this server refuses your session token, so "
+    "signing in cannot complete.",
+    "refused_authorized_party": "The token was not issued for this site: its authorized party "
+    "(azp) is missing or not in CLERK_AUTHORIZED_PARTIES. Add this site's origin to it "
+    "(for example https://app.example.com).",
+    "refused_issuer": "The token's issuer (iss) is not the expected Clerk instance: check "
+    "CLERK_PUBLISHABLE_KEY (and CLERK_ISSUER if it is set).",
+    "refused_signing_key": "The token is not signed by a key of this instance: check that "
+    "CLERK_PUBLISHABLE_KEY, CLERK_SECRET_KEY and CLERK_JWKS_URL belong to the same Clerk "
+    "instance.",
+    "refused_jwks_unavailable": "The server could not download Clerk's signing keys (JWKS): "
+    "check CLERK_JWKS_URL and the server's network access, then try again.",
+    "refused_clock": "The token's validity period does not match the server's clock: check "
+    "that the server's clock is right (NTP).",
+    "refused_other": "This is not a valid session token for this instance: check that "
+    "CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY belong to the same Clerk instance.",
+    "refused_generic": "The app's Clerk settings need checking: see the server log for the reason.",
     "members_title": "My profile",
     "managed_by_clerk": "Managed by Clerk",
     "managed_by_app": "Managed by the app",

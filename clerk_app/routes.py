@@ -13,13 +13,21 @@ SIGN_IN = "/sign-in"
 SIGN_UP = "/sign-up"
 WELCOME = "/welcome"
 MEMBERS = "/members"
+#: Where a tab goes when the backend refuses the session token clerk-js holds.
+SESSION_REFUSED = "/session-refused"
+
+#: The app's own static files (``assets/``, which Reflex serves at ``/``).
+LOGO = "/logo.svg"
+FAVICON = "/favicon.ico"
+APPLE_TOUCH_ICON = "/apple-touch-icon.png"
+OG_IMAGE = "/og-image.png"
 
 #: Backend (Starlette) routes, served by the Reflex backend next to the websocket.
 API_HEALTH = "/api/health"
 API_WEBHOOK = "/api/webhooks/clerk"
 
 #: Pages a signed-out visitor may open; everything else needs a verified session.
-PUBLIC = frozenset({INDEX, SIGN_IN, SIGN_UP, WELCOME})
+PUBLIC = frozenset({INDEX, SIGN_IN, SIGN_UP, WELCOME, SESSION_REFUSED})
 PROTECTED = frozenset({MEMBERS})
 
 #: Query parameter carrying where to go after signing in (Clerk's own name).

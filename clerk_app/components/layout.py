@@ -83,13 +83,8 @@ def clerk_status() -> rx.Component:
 def brand() -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.center(
-                rx.icon("refresh-cw", size=18, color="white"),
-                width="2rem",
-                height="2rem",
-                border_radius="0.6rem",
-                background="linear-gradient(135deg, var(--violet-9), var(--indigo-9))",
-            ),
+            # Decorative: the link's text names the app.
+            rx.image(src=routes.LOGO, alt="", width="2rem", height="2rem", id="brand-logo"),
             rx.text(t("brand"), weight="bold", size="4", color=rx.color("gray", 12)),
             align="center",
             spacing="2",

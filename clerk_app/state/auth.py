@@ -10,6 +10,10 @@ sets the identity.
   cached, ``exp``/``nbf``/``iss``/``azp`` checked). The user id, session id, expiry and
   claims are kept in backend-only ``_vars``: the browser sees ``is_signed_in`` and
   ``auth_checked`` and nothing else.
+* A refused token also leaves its kind (:mod:`clerk_app.clerk.refusals`) in ``_refusal``
+  and one warning per kind in the log: such a tab holds a Clerk session the backend
+  does not accept, and pages send it to /session-refused rather than /sign-in, where
+  Clerk would send it straight back (:meth:`AuthState._signed_out_redirect`).
 * :func:`require_user_id` is the guard: it returns the verified user id or raises
   :class:`NotSignedIn` when there is no session, the token was invalid, or the last
   token expired (plus leeway) without being refreshed. No handler takes a user id from
@@ -32,7 +36,8 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
-from clerk_app import services
+from clerk_app import routes, services
+from clerk_app.clerk import refusals
 from clerk_app.clerk.tokens import MAX_TOKEN_LENGTH, InvalidToken
 
 logger = logging.getLogger(__name__)
@@ -68,6 +73,9 @@ class AuthState(rx.State):
     _parked: list[str] = []  # noqa: RUF012
     #: The websocket (Socket.IO sid) the last report came on.
     _reported_on: str = ""
+    #: Why the last token was refused (a :mod:`~clerk_app.clerk.refusals` category);
+    #: ``""`` after an accepted token or a sign-out.
+    _refusal: str = ""
 
     #: key -> handler; filled by _wait_for_check (class-level: handlers are code, not data).
     _handlers: ClassVar[dict[str, Any]] = {}
@@ -90,14 +98,13 @@ class AuthState(rx.State):
         """Verify ``token`` and adopt its identity; an invalid token signs the tab out."""
         previous, first = self._user_id, not self.auth_checked
         if type(token) is not str or not token or len(token) > MAX_TOKEN_LENGTH:
-            logger.info("set_session refused: not a plausible token")
-            self._forget()
+            self._refuse(InvalidToken("not a plausible token"))
         else:
+            verifier = services.get_verifier()
             try:
-                claims = await services.get_verifier().verify(token)
+                claims = await verifier.verify(token)
             except InvalidToken as exc:
-                logger.info("set_session refused: %s", exc.reason)
-                self._forget()
+                self._refuse(exc, verifier)
             else:
                 self._adopt(claims)
         self.auth_checked = True
@@ -146,6 +153,22 @@ class AuthState(rx.State):
             self._parked = [*self._parked, key]
         return False
 
+    @property
+    def refusal(self) -> str:
+        """Why this tab's last token was refused (a category), or ``""``."""
+        return self._refusal
+
+    def _signed_out_redirect(self, back_to: str | None = None) -> Any:
+        """Where a page needing a session sends a tab without one.
+
+        To /sign-in, unless the browser holds a session the backend refused: Clerk
+        would send it straight back (it is signed in there), so the tab goes to the
+        page that says why instead of bouncing.
+        """
+        if self._refusal:
+            return rx.redirect(routes.SESSION_REFUSED)
+        return rx.redirect(routes.sign_in_url(back_to))
+
     def _ask_for_report(self) -> Any:
         """What a parked handler returns: a request for the bridge to report now.
 
@@ -170,13 +193,20 @@ class AuthState(rx.State):
         return time.time() <= self._expires_at + EXPIRY_LEEWAY_S
 
     def _adopt(self, claims: dict[str, Any]) -> None:
+        self._refusal = ""
         self._user_id = str(claims["sub"])
         self._session_id = str(claims.get("sid") or "")
         self._expires_at = float(claims["exp"])
         self._claims = claims
         self.is_signed_in = True
 
+    def _refuse(self, error: InvalidToken, verifier: Any = None) -> None:
+        self._forget()
+        self._refusal = refusals.categorize(error)
+        _log_refusal(self._refusal, error.reason, verifier)
+
     def _forget(self) -> None:
+        self._refusal = ""
         self._user_id = ""
         self._session_id = ""
         self._expires_at = 0.0
@@ -189,6 +219,33 @@ class AuthState(rx.State):
         parked, self._parked = self._parked, []
         events.extend(self._handlers[key] for key in parked if key in self._handlers)
         return events
+
+
+#: Refusal categories already logged by this process: one warning per kind of refusal,
+#: not one per token refresh (clerk-js sends a new token every minute, in every open
+#: tab). Keyed by category, a fixed set, so forged tokens cannot grow it or crowd out
+#: the line a misconfiguration deserves.
+_logged_refusals: set[str] = set()
+
+
+def _log_refusal(category: str, reason: str, verifier: Any) -> None:
+    if category in _logged_refusals:
+        logger.debug("session token refused again: %s", reason)
+        return
+    _logged_refusals.add(category)
+    # What this server expects is configuration, not a secret, and says what to compare;
+    # nothing of the refused token itself is logged.
+    expected = ""
+    if verifier is not None and category == refusals.AUTHORIZED_PARTY:
+        expected = f" (CLERK_AUTHORIZED_PARTIES here: {sorted(verifier.authorized_parties)})"
+    elif verifier is not None and category == refusals.ISSUER:
+        expected = f" (expected issuer: {verifier.issuer})"
+    logger.warning(
+        "Clerk session token refused: %s; %s%s (logged once per kind, repeats at debug level)",
+        reason,
+        refusals.HINTS[category],
+        expected,
+    )
 
 
 async def require_user_id(state: rx.State) -> str:

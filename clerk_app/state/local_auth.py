@@ -27,6 +27,15 @@ _USER_ID_RE = re.compile(r"^user_[A-Za-z0-9]{1,64}$")
 SIGN_UP_FIELDS = ("email", "first_name", "last_name", "username")
 MAX_FIELD = 100
 MAX_LISTED = 20
+#: The emulator's refusals the form can meet, by Clerk error code and parameter, and the
+#: message shown for each (the emulator answers in English, as Clerk does).
+EMULATOR_ERRORS = {
+    ("form_username_invalid_length", "username"): "err_username_length",
+    ("form_username_invalid_character", "username"): "err_username_characters",
+    ("form_identifier_exists", "username"): "err_username_taken",
+    ("form_identifier_exists", "email_address"): "err_email_taken",
+    ("form_param_format_invalid", "email_address"): "err_email",
+}
 
 
 class LocalAuthState(rx.State):
@@ -55,8 +64,11 @@ class LocalAuthState(rx.State):
             self.error = i18n.text(ui.lang, "err_email")
             return
         values = {key: form_data.get(key, "") for key in SIGN_UP_FIELDS}
-        if any(not isinstance(v, str) or len(v) > MAX_FIELD for v in values.values()):
+        if any(not isinstance(v, str) for v in values.values()):
             self.error = i18n.text(ui.lang, "err_email")
+            return
+        if any(len(v) > MAX_FIELD for v in values.values()):
+            self.error = i18n.text(ui.lang, "err_local_too_long", limit=MAX_FIELD)
             return
         email = values["email"].strip().lower()
         if not _EMAIL_RE.match(email):
@@ -73,9 +85,8 @@ class LocalAuthState(rx.State):
                 last_name=values["last_name"].strip() or None,
                 username=values["username"].strip() or None,
             )
-        except Exception as exc:  # the emulator answers like Clerk: a 422 with a message
-            detail = getattr(exc, "long_message", None) or str(exc)
-            self.error = i18n.text(ui.lang, "err_local_failed", detail=detail)
+        except Exception as exc:  # the emulator answers like Clerk: a 422 with a code
+            self.error = emulator_error_text(exc, ui.lang)
             return
         return await self._open_session(user["id"])
 
@@ -119,6 +130,18 @@ class LocalAuthState(rx.State):
             rx.call_script(f"window.clerkAppLocalSession.signIn({json.dumps(sid)})"),
             rx.redirect(target or routes.WELCOME),
         ]
+
+
+def emulator_error_text(error: Exception, lang: str) -> str:
+    """The user's-language message for an emulator refusal (its Clerk error code)."""
+    code = getattr(error, "code", None)
+    meta = getattr(error, "meta", None)
+    param = meta.get("param_name") if isinstance(meta, dict) else None
+    key = EMULATOR_ERRORS.get((code, param))
+    if key is None:
+        logger.warning("local sign-up refused by the emulator: %s", error)
+        return i18n.text(lang, "err_local_failed", detail=code or type(error).__name__)
+    return i18n.text(lang, key)
 
 
 def _summary(user: dict) -> dict[str, str]:

@@ -71,7 +71,7 @@ class MembersState(rx.State):
             user_id = auth._verified_user_id()
         except NotSignedIn:
             self.loaded = False
-            return rx.redirect(routes.sign_in_url(routes.MEMBERS))
+            return auth._signed_out_redirect(routes.MEMBERS)
         ui = await self.get_state(UIState)
         try:
             profile, current = await account.load_member(user_id, auth._verified_claims())

@@ -37,7 +37,7 @@ class WelcomeState(rx.State):
         try:
             user_id = auth._verified_user_id()
         except NotSignedIn:
-            yield rx.redirect(routes.SIGN_IN)
+            yield auth._signed_out_redirect()
             return
         claims = auth._verified_claims()
         self.status = "syncing"

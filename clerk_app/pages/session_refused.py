@@ -1,0 +1,116 @@
+"""``/session-refused``: the backend refused the session Clerk holds; say why, once."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from clerk_app import routes
+from clerk_app.clerk import components as clerk
+from clerk_app.clerk import refusals
+from clerk_app.components.layout import layout
+from clerk_app.i18n import t
+from clerk_app.state.config import ClerkConfigState
+from clerk_app.state.local_auth import LocalAuthState
+from clerk_app.state.session_refused import GENERIC, WAITING, SessionRefusedState
+
+
+def _reason() -> rx.Component:
+    return rx.callout(
+        rx.match(
+            SessionRefusedState.reason,
+            *[(category, t(f"refused_{category}")) for category in refusals.CATEGORIES],
+            (GENERIC, t("refused_generic")),
+            t("refused_other"),
+        ),
+        icon="settings",
+        color_scheme="amber",
+        id="session-refused-reason",
+        role="alert",
+        width="100%",
+    )
+
+
+def _sign_out_button(**props) -> rx.Component:
+    return rx.button(
+        rx.icon("log-out", size=16),
+        t("sign_out"),
+        variant="soft",
+        color_scheme="gray",
+        size="3",
+        id="session-refused-sign-out",
+        **props,
+    )
+
+
+def _sign_out() -> rx.Component:
+    """Clerk's ``<SignOutButton>`` in clerk mode; the emulator's sign-out in local mode."""
+    return rx.cond(
+        ClerkConfigState.is_clerk,
+        clerk.sign_out_button(_sign_out_button(), redirect_url=routes.INDEX),
+        _sign_out_button(on_click=LocalAuthState.sign_out),
+    )
+
+
+def _actions() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            rx.icon("rotate-cw", size=16),
+            t("welcome_retry"),
+            size="3",
+            on_click=rx.call_script("window.location.reload()"),
+            id="session-refused-retry",
+        ),
+        _sign_out(),
+        spacing="3",
+        wrap="wrap",
+        justify="center",
+    )
+
+
+def _refused() -> rx.Component:
+    return rx.vstack(
+        rx.text(t("refused_lead"), size="3", color=rx.color("gray", 11), text_align="center"),
+        _reason(),
+        _actions(),
+        align="center",
+        spacing="4",
+        width="100%",
+    )
+
+
+def _waiting() -> rx.Component:
+    return rx.hstack(
+        rx.spinner(size="3"),
+        rx.text(t("welcome_waiting"), color=rx.color("gray", 11), role="status"),
+        align="center",
+        spacing="3",
+    )
+
+
+def page() -> rx.Component:
+    return layout(
+        rx.center(
+            rx.card(
+                rx.vstack(
+                    rx.center(
+                        rx.icon("shield-alert", size=28, color=rx.color("amber", 11)),
+                        width="3.5rem",
+                        height="3.5rem",
+                        border_radius="50%",
+                        background=rx.color("amber", 3),
+                    ),
+                    rx.heading(t("refused_title"), size="6", id="session-refused-title"),
+                    rx.cond(SessionRefusedState.reason == WAITING, _waiting(), _refused()),
+                    align="center",
+                    spacing="4",
+                    padding=["0.5rem", "1.5rem"],
+                ),
+                size="4",
+                width="100%",
+                max_width="36rem",
+                id="session-refused",
+            ),
+            width="100%",
+            padding_top=["1rem", "3rem"],
+        )
+    )
