@@ -30,7 +30,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import Session
 
-DEFAULT_DB_URL = "sqlite:///reflex.db"
+from clerk_app.local_data import DEFAULT_DB_URL, ensure_sqlite_dir
+
 #: How long a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: How long opening a PostgreSQL connection may take before it fails.
@@ -62,6 +63,7 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     url = normalise_url(url)
     if not sa.make_url(url).drivername.startswith("sqlite"):
         return sa.create_engine(url, **_postgres_options(kwargs))
+    ensure_sqlite_dir(url)
     kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
     engine = sa.create_engine(url, **kwargs)
     _configure_sqlite_engine(engine)
@@ -80,6 +82,7 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # once on a lost connection instead (see clerk_app.account._run).
         kwargs.setdefault("pool_pre_ping", False)
         return create_async_engine(parsed, **_postgres_options(kwargs))
+    ensure_sqlite_dir(url)
     engine = create_async_engine(parsed.set(drivername="sqlite+aiosqlite"), **kwargs)
     _configure_sqlite_engine(engine.sync_engine)
     return engine
