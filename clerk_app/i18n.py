@@ -77,6 +77,8 @@ FR: dict[str, str] = {
     "err_no_email": "Votre compte Clerk n'a pas d'adresse e-mail principale : ajoutez-en une "
     "dans « Gérer mon compte », puis réessayez.",
     "err_database": "La base de données est indisponible. Rien n'a été enregistré ; réessayez.",
+    "err_schema_behind": "Le schéma de la base de données n'est pas à jour (migrations en "
+    "attente : make migrate). Rien n'a été enregistré.",
     "err_user_gone": "Ce compte n'existe plus chez Clerk.",
     # members
     "members_title": "Mon profil",
@@ -178,6 +180,8 @@ EN: dict[str, str] = {
     "err_no_email": "Your Clerk account has no primary email address: add one under "
     "“Manage account”, then try again.",
     "err_database": "The database is unavailable. Nothing was saved; try again.",
+    "err_schema_behind": "The database schema is not up to date (migrations pending: "
+    "make migrate). Nothing was saved.",
     "err_user_gone": "This account no longer exists at Clerk.",
     "members_title": "My profile",
     "managed_by_clerk": "Managed by Clerk",
