@@ -11,8 +11,9 @@
   handlers): the same sync ORM code runs through ``AsyncSession.run_sync`` on an async
   driver (psycopg's async mode, aiosqlite), so a page's query never hops to a worker
   thread and never waits for the GIL behind the busy event loop.
-* :func:`upgrade` runs ``alembic upgrade head`` in-process (Makefile, tests, CLI);
-  the app never creates tables on import.
+* :func:`upgrade` runs ``alembic upgrade head`` in-process (Makefile, tests, CLI, and
+  the dev server's start for a SQLite file: :mod:`clerk_app.schema`); no
+  ``create_all``, and never in production.
 """
 
 from __future__ import annotations
