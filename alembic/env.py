@@ -1,8 +1,9 @@
 """Alembic environment: the app's metadata, and the database URL from the same settings.
 
 URL, first found wins: ``alembic -x db_url=…``, the ``db_url`` attribute set by
-:func:`clerk_app.db.upgrade`, ``REFLEX_DB_URL``, ``clerk_app.settings`` (default
-SQLite file). SQLite runs in batch mode (it cannot ALTER most things in place).
+:func:`clerk_app.db.upgrade`, ``REFLEX_DB_URL``, ``clerk_app.settings`` (default: a
+SQLite file in ``.data/``). SQLite runs in batch mode (it cannot ALTER most things in
+place).
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ def database_url() -> str:
         or os.environ.get("REFLEX_DB_URL")
     )
     if not url:
-        # Settings() rather than get_settings(): migrating needs no Clerk keys.
-        from clerk_app.db import DEFAULT_DB_URL
+        # Settings() rather than get_settings(): migrating needs no Clerk keys. Its
+        # default is clerk_app.local_data.DEFAULT_DB_URL, the one place it is written.
         from clerk_app.settings import Settings
 
-        url = Settings().db_url or DEFAULT_DB_URL
+        url = Settings().db_url
     return normalise_url(url)
 
 

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from clerk_app import services
+from clerk_app import schema, services
 from clerk_app.clerk.api import ClerkAPIError, UserNotFound
 from clerk_app.db import async_session_scope, execute_one
 from clerk_app.models import User, UserPublic, validate_profile
@@ -49,6 +49,8 @@ MAX_FORM_VALUE = 2000  # far above every limit: anything longer is not a human's
 #: How long a page waits for the database before saying it is unavailable (the query is
 #: then cancelled and its connection discarded).
 DB_TIMEOUT_S = 15.0
+#: How long telling "schema behind" from "unavailable" may add to a failure.
+SCHEMA_CHECK_TIMEOUT_S = 5.0
 
 
 class AccountError(Exception):
@@ -144,10 +146,23 @@ async def _run(key: str, work: Callable[[], Awaitable[T]]) -> T:
         return task.result()
     except SQLAlchemyError as exc:
         logger.warning("database error: %s", type(exc).__name__)
-        raise AccountError(key, type(exc).__name__) from exc
+        raise AccountError(await _error_key(key), type(exc).__name__) from exc
     except OSError as exc:  # a refused connection surfaces as such from some drivers
         logger.warning("database unreachable: %s", type(exc).__name__)
         raise AccountError(key, type(exc).__name__) from exc
+
+
+async def _error_key(key: str) -> str:
+    """``err_schema_behind`` when migrations are pending (a missing table, a missing
+    column…): that names the fix, where "unavailable" would not. Else ``key``."""
+    try:
+        state = await asyncio.wait_for(schema.check_async(DB_URL), SCHEMA_CHECK_TIMEOUT_S)
+    except Exception:  # the database is really unavailable: ``key`` says so
+        return key
+    if state != "behind":
+        return key
+    logger.warning("the database schema is not at head: %s", schema.MIGRATE_HINT)
+    return "err_schema_behind"
 
 
 async def _retried_once(work: Callable[[], Awaitable[T]]) -> T:

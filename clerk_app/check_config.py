@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 
+from clerk_app.local_data import sqlite_file
 from clerk_app.settings import SettingsError, load_settings
 
 
@@ -18,7 +19,9 @@ def main() -> int:
         print(f"clerk_app: configuration error: {exc}", file=sys.stderr)
         return 2
     where = "the local Clerk emulator" if settings.mode == "local" else settings.issuer
-    print(f"clerk_app: {settings.mode} mode ({where}), database {settings.db_url.split('://')[0]}")
+    sqlite = sqlite_file(settings.db_url)
+    database = f"SQLite {sqlite}" if sqlite else settings.db_url.split("://")[0]
+    print(f"clerk_app: {settings.mode} mode ({where}), database {database}")
     return 0
 
 

@@ -7,7 +7,9 @@ bridge plus ``<ClerkProvider>`` in the ``AuthRoot`` app wrap
 
 A bad configuration stops the app here with one line. The only exception is
 ``reflex export`` (a frontend build): the browser gets the mode and publishable key
-from the backend at runtime, so the build needs no keys.
+from the backend at runtime, so the build needs no keys. In development, a SQLite
+schema left behind is brought to head here, and any other is named in one line
+(:func:`clerk_app.schema.on_start`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.environment import environment
 
-from clerk_app import log_safety, logging_setup, page_head, routes
+from clerk_app import log_safety, logging_setup, page_head, routes, schema
 from clerk_app.clerk.bridge import auth_root
 from clerk_app.pages import index, members, session_refused, sign_in, sign_up, welcome
 from clerk_app.settings import SettingsError, get_settings
@@ -32,12 +34,15 @@ logging_setup.configure()
 
 
 def _api_transformer():
+    exporting = environment.REFLEX_COMPILE_CONTEXT.get().value == "export"
     try:
         settings = get_settings()
     except SettingsError as exc:
-        if environment.REFLEX_COMPILE_CONTEXT.get().value == "export":
+        if exporting:
             return None  # building the frontend only; the backend validates at start-up
         raise SystemExit(f"clerk_app: configuration error: {exc}") from None
+    if not exporting:
+        schema.on_start(settings)
     for secret in (settings.clerk_secret_key, settings.clerk_webhook_signing_secret):
         log_safety.add_secret(secret.get_secret_value() if secret else None)
     from clerk_app.server import build_api

@@ -11,8 +11,9 @@
   handlers): the same sync ORM code runs through ``AsyncSession.run_sync`` on an async
   driver (psycopg's async mode, aiosqlite), so a page's query never hops to a worker
   thread and never waits for the GIL behind the busy event loop.
-* :func:`upgrade` runs ``alembic upgrade head`` in-process (Makefile, tests, CLI);
-  the app never creates tables on import.
+* :func:`upgrade` runs ``alembic upgrade head`` in-process (Makefile, tests, CLI, and
+  the dev server's start for a SQLite file: :mod:`clerk_app.schema`); no
+  ``create_all``, and never in production.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import Session
 
-DEFAULT_DB_URL = "sqlite:///reflex.db"
+from clerk_app.local_data import DEFAULT_DB_URL, ensure_sqlite_dir
+
 #: How long a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: How long opening a PostgreSQL connection may take before it fails.
@@ -62,6 +64,7 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     url = normalise_url(url)
     if not sa.make_url(url).drivername.startswith("sqlite"):
         return sa.create_engine(url, **_postgres_options(kwargs))
+    ensure_sqlite_dir(url)
     kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
     engine = sa.create_engine(url, **kwargs)
     _configure_sqlite_engine(engine)
@@ -80,6 +83,7 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # once on a lost connection instead (see clerk_app.account._run).
         kwargs.setdefault("pool_pre_ping", False)
         return create_async_engine(parsed, **_postgres_options(kwargs))
+    ensure_sqlite_dir(url)
     engine = create_async_engine(parsed.set(drivername="sqlite+aiosqlite"), **kwargs)
     _configure_sqlite_engine(engine.sync_engine)
     return engine

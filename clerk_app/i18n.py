@@ -84,6 +84,8 @@ FR: dict[str, str] = {
     "err_no_email": "Votre compte Clerk n'a pas d'adresse e-mail principale : ajoutez-en une "
     "dans « Gérer mon compte », puis réessayez.",
     "err_database": "La base de données est indisponible. Rien n'a été enregistré ; réessayez.",
+    "err_schema_behind": "Le schéma de la base de données n'est pas à jour (migrations en "
+    "attente : make migrate). Rien n'a été enregistré.",
     "err_user_gone": "Ce compte n'existe plus chez Clerk.",
     # session refused (the backend did not accept the token clerk-js holds)
     "refused_title": "Session refusée",
@@ -211,6 +213,8 @@ EN: dict[str, str] = {
     "err_no_email": "Your Clerk account has no primary email address: add one under "
     "“Manage account”, then try again.",
     "err_database": "The database is unavailable. Nothing was saved; try again.",
+    "err_schema_behind": "The database schema is not up to date (migrations pending: "
+    "make migrate). Nothing was saved.",
     "err_user_gone": "This account no longer exists at Clerk.",
     "refused_title": "Session refused",
     "refused_lead": "Clerk signed you in, but this server refuses your session token, so "

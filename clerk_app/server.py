@@ -4,8 +4,10 @@
 Starlette app, so these routes answer first and everything else falls through to
 Reflex. What is mounted depends on the mode, decided once here:
 
-* ``/api/health``: 200 ``{"status": "ok"}`` when the database answers, 503 otherwise
-  (load balancers and ``make run`` smoke checks).
+* ``/api/health``: 200 ``{"status": "ok"}`` when the database answers with its schema
+  at head; 503 ``{"status": "unavailable", "database": "down"}`` when it does not
+  answer, 503 ``{"status": "unavailable", "schema": "not at head"}`` while migrations
+  are pending (load balancers and ``make run`` smoke checks).
 * ``/api/webhooks/clerk``: Clerk's (or the emulator's) svix-signed webhooks.
 * ``settings.EMULATOR_PATH`` (``/_clerk``): the local Clerk emulator, in local mode only.
   In clerk mode and in production it is simply not routed, so it cannot be reached.
@@ -16,7 +18,6 @@ from __future__ import annotations
 import logging
 
 import anyio
-import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -28,23 +29,35 @@ from clerk_app.settings import EMULATOR_PATH, get_settings
 logger = logging.getLogger(__name__)
 
 
-def _database_ok() -> bool:
-    from clerk_app.db import get_engine
+#: The last answer, so a schema left behind is logged once, not on every probe.
+_last_state = "ok"
+
+
+def _database_state() -> str:
+    """``"ok"``, ``"down"`` or ``"behind"`` (migrations pending): one small read."""
+    global _last_state
+    from clerk_app import schema
 
     try:
-        with get_engine().connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
+        state = schema.check()
     except Exception as exc:  # any driver error means "not healthy"
         logger.warning("health check: database unavailable: %s", type(exc).__name__)
-        return False
-    return True
+        return "down"
+    # "unknown": migrated by a newer version of the app (a rolling deploy): serving is fine.
+    answer = "behind" if state == "behind" else "ok"
+    if answer == "behind" and _last_state != "behind":
+        logger.warning("health check: the database schema is not at head: %s", schema.MIGRATE_HINT)
+    _last_state = answer
+    return answer
 
 
 async def health(_request: Request) -> JSONResponse:
-    """Liveness plus the one dependency every request needs: the database."""
-    if await anyio.to_thread.run_sync(_database_ok):
+    """Liveness plus the one dependency every request needs: the database, migrated."""
+    state = await anyio.to_thread.run_sync(_database_state)
+    if state == "ok":
         return JSONResponse({"status": "ok"})
-    return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    detail = {"schema": "not at head"} if state == "behind" else {"database": "down"}
+    return JSONResponse({"status": "unavailable", **detail}, status_code=503)
 
 
 def build_api() -> Starlette:

@@ -26,6 +26,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from clerk_app.local_data import DEFAULT_DB_URL, DEFAULT_EMULATOR_DIR
+
 Mode = Literal["clerk", "local"]
 
 _PK_RE = re.compile(r"^pk_(test|live)_([A-Za-z0-9+/=_-]+)$")
@@ -99,9 +101,8 @@ class Settings(BaseSettings):
     #: Overrides the expected ``iss``; by default the Frontend API URL.
     clerk_issuer: str | None = None
 
-    db_url: str = Field(
-        "sqlite:///reflex.db", validation_alias=AliasChoices("REFLEX_DB_URL", "db_url")
-    )
+    #: Default: a SQLite file in the git-ignored data folder (see clerk_app.local_data).
+    db_url: str = Field(DEFAULT_DB_URL, validation_alias=AliasChoices("REFLEX_DB_URL", "db_url"))
     redis_url: str | None = Field(
         None, validation_alias=AliasChoices("REFLEX_REDIS_URL", "redis_url")
     )
@@ -119,7 +120,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("REFLEX_API_URL", "backend_url"),
     )
     #: Where the local emulator keeps its key pair, secrets and users.
-    clerk_emulator_dir: Path = Path(".clerk_emulator")
+    clerk_emulator_dir: Path = DEFAULT_EMULATOR_DIR
 
     @field_validator("clerk_authorized_parties", mode="before")
     @classmethod

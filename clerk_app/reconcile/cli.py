@@ -5,7 +5,7 @@ Where it connects:
 * clerk mode: Clerk's Backend API with ``CLERK_SECRET_KEY``;
 * local mode: the emulator the app mounts at ``/_clerk``, so **the app must be
   running** (``make run``); its secret key is read from the emulator's data
-  directory (``CLERK_EMULATOR_DIR``, default ``.clerk_emulator``);
+  directory (``CLERK_EMULATOR_DIR``, default ``.data/clerk_emulator``);
 * either way ``--api-url`` / ``--secret-key`` override, and ``--db-url`` the
   database (default ``REFLEX_DB_URL``; migrations must be applied).
 

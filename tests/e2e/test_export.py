@@ -128,6 +128,7 @@ def test_export_serves_against_production_backend(
     )
     assert migrate.returncode == 0, migrate.stderr[-3000:]
 
+    # A deployment names its database; a throwaway one keeps the checkout's .data/ untouched.
     env = {**emulator.app_env(), "REFLEX_DB_URL": pg_database_url}
     server, site = serve_static(static)
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from clerk_app import account, db, services
+from clerk_app import account, db, i18n, services
 from clerk_app.clerk.api import ClerkAPIError
 from clerk_app.clerk.emulator import clerk_claims
 from tests.unit.reflex_states import emulator
@@ -104,6 +104,25 @@ async def test_database_down_is_reported_as_such(api, user, monkeypatch):
     with pytest.raises(account.AccountError) as raised:
         await account.sync_account(user["id"], _claims(user))
     assert raised.value.key == "err_database"
+
+
+async def test_a_schema_left_behind_is_named_not_reported_as_unavailable(
+    api, user, sqlite_database_url, monkeypatch
+):
+    monkeypatch.setattr(account, "DB_URL", sqlite_database_url)  # reachable, never migrated
+    form = account.check_form({"bio": "hello"})
+    for use_case in (
+        account.sync_account(user["id"], _claims(user)),
+        account.load_member(user["id"], _claims(user)),
+        account.save_profile(user["id"], form),
+    ):
+        with pytest.raises(account.AccountError) as raised:
+            await use_case
+        assert raised.value.key == "err_schema_behind"
+    assert "schéma de la base de données n'est pas à jour" in i18n.text("fr", "err_schema_behind")
+    assert "database schema is not up to date" in i18n.text("en", "err_schema_behind")
+    await db.get_async_engine(sqlite_database_url).dispose()  # on this loop, before it closes
+    db.dispose_engines()
 
 
 async def test_members_shows_clerk_changes_on_the_next_visit(database, api, emu, user):

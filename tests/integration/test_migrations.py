@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -15,7 +16,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from clerk_app import db
+from clerk_app import db, schema
+from clerk_app.settings import get_settings, publishable_key_for
 from clerk_app.sync import SyncOutcome, sync_user_outcome
 from tests.utils.database import run
 from tests.utils.factories import clerk_user
@@ -134,3 +136,112 @@ def test_alembic_command_line_takes_the_url_from_x_or_the_environment(tmp_path):
     )
     for path in (x_db, env_db):
         assert tables(f"sqlite:///{path}") == TABLES
+
+
+# -- "at head?": the fast check the dev server, /api/health and the pages rely on ----------
+
+
+def _set_version(url: str, revision: str) -> None:
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+    engine.dispose()
+
+
+def test_schema_state_behind_at_head_and_unknown(database_url):
+    assert schema.check(database_url) == "behind"  # an empty database: nothing applied
+    db.upgrade(database_url)
+    assert schema.check(database_url) == "at_head"
+    _set_version(database_url, "9999_from_a_newer_version")
+    assert schema.check(database_url) == "unknown"  # migrated by code newer than this
+    db.dispose_engines()
+
+
+def test_schema_state_after_a_downgrade_is_behind(database_url):
+    db.upgrade(database_url)
+    db.downgrade(database_url, "base")
+    assert schema.check(database_url) == "behind"
+    db.dispose_engines()
+
+
+async def test_schema_state_through_the_async_engine(database_url):
+    assert await schema.check_async(database_url) == "behind"
+    db.upgrade(database_url)
+    assert await schema.check_async(database_url) == "at_head"
+    db.dispose_engines()
+
+
+def test_bring_to_head_migrates_once_then_only_checks(sqlite_database_url, monkeypatch):
+    upgrades: list[str | None] = []
+    real_upgrade = db.upgrade
+    monkeypatch.setattr(db, "upgrade", lambda url=None: upgrades.append(url) or real_upgrade(url))
+    assert schema.bring_to_head(sqlite_database_url) == "behind"
+    assert tables(sqlite_database_url) == TABLES
+    assert schema.bring_to_head(sqlite_database_url) == "at_head"
+    assert upgrades == [sqlite_database_url]  # the second start did no migration work
+    db.dispose_engines()
+
+
+@pytest.fixture
+def settings_for(monkeypatch):
+    """``settings_for(url, env_mode)``: the process settings, pointed at ``url``."""
+
+    def make(url: str, env_mode: str = "dev", **keys: str):
+        monkeypatch.setenv("REFLEX_DB_URL", url)
+        monkeypatch.setenv("REFLEX_ENV_MODE", env_mode)
+        for name in ("CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"):
+            monkeypatch.setenv(name, keys.get(name, ""))
+        get_settings.cache_clear()
+        return get_settings()
+
+    yield make
+    get_settings.cache_clear()
+    db.dispose_engines()
+
+
+def test_dev_start_brings_a_sqlite_schema_to_head(sqlite_database_url, settings_for, capsys):
+    schema.on_start(settings_for(sqlite_database_url))
+    assert tables(sqlite_database_url) == TABLES
+    assert "database schema brought to head" in capsys.readouterr().err
+    schema.on_start(settings_for(sqlite_database_url))  # the next start: nothing to say
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.postgres
+def test_dev_start_names_the_fix_for_postgresql(pg_database_url, settings_for, capsys):
+    schema.on_start(settings_for(pg_database_url))
+    assert tables(pg_database_url) == set()  # a server database is never migrated behind
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "not up to date" in lines[0]
+    assert "make migrate" in lines[0] and "reflex db migrate" in lines[0]
+
+
+def test_production_start_never_migrates(sqlite_database_url, settings_for, capsys):
+    live = {"CLERK_PUBLISHABLE_KEY": publishable_key_for("clerk.example.test", live=True)}
+    settings = settings_for(sqlite_database_url, "prod", **live, CLERK_SECRET_KEY="sk_live_x")
+    schema.on_start(settings)
+    assert tables(sqlite_database_url) == set()
+    assert schema.check(sqlite_database_url) == "behind"
+
+
+def test_starting_the_app_module_in_dev_brings_the_schema_to_head(tmp_path):
+    """What ``reflex run`` does first in each backend process: import the app module."""
+    database = tmp_path / "fresh.db"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("CLERK_", "REFLEX_"))},
+        "REFLEX_DB_URL": f"sqlite:///{database}",
+        "CLERK_EMULATOR_DIR": str(tmp_path / "emulator"),
+        "REFLEX_TELEMETRY_ENABLED": "false",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import clerk_app.clerk_app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "database schema brought to head" in result.stderr
+    assert tables(f"sqlite:///{database}") == TABLES

@@ -44,6 +44,8 @@ def test_production_refuses_local_mode(tmp_path):
     env.update(
         PATH=f"{VENV_BIN}:{env.get('PATH', '')}",
         REFLEX_TELEMETRY_ENABLED="false",
+        # A throwaway database: production names its own (REFLEX_DB_URL), and this test
+        # must not touch the checkout's .data/.
         REFLEX_DB_URL=f"sqlite:///{tmp_path / 'app.db'}",
     )
     command = [str(VENV_BIN / "reflex"), "run", "--env", "prod", "--backend-only"]

@@ -316,6 +316,7 @@ def _env_for_local_mode(server_url: str, emulator_dir: Path, db_url: str) -> dic
     env.update(
         PYTHONPATH=str(ROOT),
         REFLEX_API_URL=server_url,
+        # The running test app's emulator and database, not the checkout's .data/.
         CLERK_EMULATOR_DIR=str(emulator_dir),
         REFLEX_DB_URL=db_url,
     )

@@ -85,6 +85,7 @@ def emulator():
 @pytest.fixture
 def app_env(emulator, pg_database_url):
     with migrated(pg_database_url):
+        # Production's shape (PostgreSQL shared by the backends), not make run's SQLite.
         yield {**emulator.app_env(), "REFLEX_DB_URL": pg_database_url}
 
 

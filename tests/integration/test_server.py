@@ -33,15 +33,34 @@ def configure(monkeypatch, tmp_path):
     db.dispose_engines()
 
 
-async def test_health_is_ok_when_the_database_answers(configure):
+async def test_health_is_ok_when_the_database_answers_at_head(configure):
     client = configure()
-    assert (await client.get("/api/health")).json() == {"status": "ok"}
+    db.upgrade()
+    response = await client.get("/api/health")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("mode", ["dev", "prod"])
+async def test_health_is_503_while_migrations_are_pending(configure, mode):
+    keys = {}
+    if mode == "prod":
+        keys = {
+            "CLERK_PUBLISHABLE_KEY": publishable_key_for("clerk.example.test", live=True),
+            "CLERK_SECRET_KEY": "sk_live_abc",
+        }
+    client = configure(REFLEX_ENV_MODE=mode, **keys)
+    response = await client.get("/api/health")  # a database with no migration applied
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "schema": "not at head"}
+    db.upgrade()
+    assert (await client.get("/api/health")).status_code == 200
 
 
 async def test_health_is_503_when_the_database_is_down(configure):
     client = configure(REFLEX_DB_URL="postgresql://nobody@127.0.0.1:1/nothing")
     response = await client.get("/api/health")
-    assert response.status_code == 503 and response.json()["status"] == "unavailable"
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "down"}
 
 
 async def test_local_mode_mounts_the_emulator_with_the_apps_webhook_secret(configure):

@@ -12,11 +12,16 @@ dialogs, any element carrying an inline event-handler attribute (React never wri
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from clerk_app.state.members import MembersState
 from tests.utils.app_server import AppServer
+
+MEMBERS_STATE = MembersState.get_full_name()
 
 _REPORT_JS = """
 () => {
@@ -60,17 +65,60 @@ def field(page: Page, name: str) -> Any:
 
 
 def save(page: Page) -> None:
-    page.locator("#profile-form button[type=submit]").click()
+    """Submit the profile form from the keyboard (the save button, then Enter).
+
+    Not a click: a click waits until nothing covers the button, and what floats over
+    it (a stack of notifications, say) is not what these tests are about.
+    """
+    page.locator("#profile-form button[type=submit]").press("Enter")
 
 
-def save_and_wait_for_rerender(page: Page) -> None:
-    """Submit, then wait until the form is rebuilt from the saved profile (a successful
-    save re-keys it), so the next ``fill`` cannot land in a form about to be replaced."""
-    page.evaluate("document.querySelector('#profile-form').__beforeSave = true")
+class MembersAnswers:
+    """Counts the websocket messages a page received that update the /members state.
+
+    Installed before the page opens its socket (a reconnect is followed too). The
+    answer to a save is such a message, whatever the form then does with it.
+    """
+
+    def __init__(self, page: Page) -> None:
+        self.count = 0
+        page.on("websocket", self._follow)
+
+    def _follow(self, socket: Any) -> None:
+        socket.on("framereceived", self._received)
+
+    def _received(self, payload: str | bytes) -> None:
+        if isinstance(payload, str) and MEMBERS_STATE in payload:
+            self.count += 1
+
+
+def save_and_wait_until_stored(
+    page: Page,
+    answers: MembersAnswers,
+    stored: Callable[[], dict[str, Any]],
+    expected: dict[str, str],
+    timeout_s: float = 30.0,
+) -> dict[str, Any]:
+    """Submit, then wait for the save itself: the row holds ``expected`` and the page
+    has received the backend's answer (and rendered it), so the next ``fill`` cannot
+    race an update still on its way. Returns the stored row."""
+    before = answers.count
     save(page)
-    page.wait_for_function(
-        "() => { const f = document.querySelector('#profile-form'); return f && !f.__beforeSave; }"
-    )
+    deadline = time.monotonic() + timeout_s
+    while True:
+        row = stored()
+        if answers.count > before and all(row[k] == v for k, v in expected.items()):
+            break
+        if time.monotonic() > deadline:
+            got = {k: row[k] for k in expected}
+            raise AssertionError(
+                f"save not done in {timeout_s:.0f} s (answers: {answers.count - before}, "
+                f"stored: {got!r})"
+            )
+        page.wait_for_timeout(50)  # lets Playwright deliver the page's events meanwhile
+    # The answer is applied to the page's state; let the renderer commit what it queued.
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))")
+    return row
 
 
 def injection_report(page: Page) -> dict[str, Any]:

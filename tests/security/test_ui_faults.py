@@ -49,6 +49,7 @@ def proxy(database: str) -> Iterator[TCPProxy]:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, proxy: TCPProxy, database: str) -> Iterator[AppServer]:
     """This module's own app: PostgreSQL through the proxy (replaces any running app)."""
+    # The database behind a proxy the test can cut: the faults are the point of the module.
     server = servers.start_app(
         tmp_path_factory.mktemp("ui-faults-app"), {"REFLEX_DB_URL": proxy.url_for(database)}
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from clerk_app import cli
+from clerk_app import cli, db
 
 
 def test_no_command_prints_usage_and_fails(capsys):
@@ -25,17 +25,43 @@ def test_check_config_reports_the_mode(monkeypatch, tmp_path, capsys):
     assert "local mode" in capsys.readouterr().out
 
 
-def test_migrate_creates_the_schema(monkeypatch, sqlite_database_url):
+def test_migrate_creates_the_schema_then_only_checks_it(
+    monkeypatch, tmp_path, sqlite_database_url, capsys
+):
+    monkeypatch.chdir(tmp_path)  # the data folder and any legacy files are looked for here
     monkeypatch.setenv("REFLEX_DB_URL", sqlite_database_url)
     from clerk_app.settings import get_settings
 
     get_settings.cache_clear()
     try:
         assert cli.main(["migrate"]) == 0
+        assert "brought to head" in capsys.readouterr().out
+        assert cli.main(["migrate"]) == 0
+        assert "database schema at head" in capsys.readouterr().out
     finally:
         get_settings.cache_clear()
     tables = sa.inspect(sa.create_engine(sqlite_database_url)).get_table_names()
     assert {"user", "processed_webhook"} <= set(tables)
+
+
+def test_migrate_without_settings_uses_the_data_folder(monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REFLEX_DB_URL", raising=False)
+    try:
+        assert cli.main(["migrate"]) == 0
+    finally:
+        db.dispose_engines()  # the default URL is relative: no engine may outlive this cwd
+    database = tmp_path / ".data" / "reflex.db"
+    assert {"user"} <= set(sa.inspect(sa.create_engine(f"sqlite:///{database}")).get_table_names())
+    assert not (tmp_path / "reflex.db").exists()
+
+
+def test_check_config_says_where_the_sqlite_file_is(monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    for name in ("CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY", "REFLEX_ENV_MODE", "REFLEX_DB_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli.main(["check-config"]) == 0
+    assert "database SQLite .data/reflex.db" in capsys.readouterr().out
 
 
 def test_reconcile_help_is_reachable(capsys):

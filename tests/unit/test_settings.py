@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from clerk_app.local_data import DEFAULT_DB_URL
 from clerk_app.settings import (
     SettingsError,
     frontend_api_host,
@@ -154,4 +155,4 @@ def test_blank_values_from_a_copied_env_example_mean_defaults(tmp_path):
     settings = load_settings()
     assert settings.mode == "local"
     assert settings.clerk_api_url == "https://api.clerk.com"
-    assert settings.db_url == "sqlite:///reflex.db"
+    assert settings.db_url == DEFAULT_DB_URL == "sqlite:///.data/reflex.db"

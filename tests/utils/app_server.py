@@ -1,12 +1,22 @@
-"""Start the real app the way the README does (``reflex run``), for browser tests.
+"""Start the real app with the README's command (``reflex run``), for browser tests.
 
-``make run`` applies the migrations and runs ``reflex run``; this does the same in a
-throwaway directory: a fresh SQLite database, a fresh emulator directory, free ports,
-no Clerk keys (local mode) unless ``env`` brings some, and waits until the frontend
-serves and ``/api/health`` answers. Only one app runs at a time (they share ``.web``):
-starting one stops the previous.
+``make run`` applies the migrations and runs ``reflex run``; this does the same, from
+this checkout, with three differences from what a user runs, each for a reason:
 
-Output goes to ``<workdir>/reflex.log``; it is printed when the app fails to start.
+* the database and the emulator directory are fresh ones in a throwaway directory,
+  not ``.data/``: tests must never touch the data of the developer running them, and
+  every session starts from an empty database;
+* hot reload watches an empty directory: the developer may edit the tree while the
+  suite runs, and a restart would drop every tab's state in the middle of a test;
+* free ports (several apps start in one session).
+
+The README's own way, a plain copy of the checkout started by ``make run`` itself with
+hot reload on and the default data folder, is :mod:`tests.utils.make_run`'s, covered by
+``tests/e2e/test_make_run.py``.
+
+Waits until the frontend serves and ``/api/health`` answers. Only one app runs at a time
+(they share ``.web``): starting one stops the previous. Output goes to
+``<workdir>/reflex.log``; it is printed when the app fails to start.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -114,31 +125,40 @@ class AppServer:
         return self
 
     def _wait_until_serving(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        checks = {f"{self.backend_url}/api/health": False, f"{self.url}/": False}
-        while not all(checks.values()):
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"reflex run exited early:\n{self.log_tail()}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"the app did not start in {START_TIMEOUT_S:.0f} s:\n{self.log_tail()}"
-                )
-            for url, ok in checks.items():
-                if not ok:
-                    with contextlib.suppress(httpx.HTTPError):
-                        checks[url] = httpx.get(url, timeout=5).status_code == 200
-            time.sleep(1)
+        wait_until_serving(self.process, [f"{self.backend_url}/api/health", f"{self.url}/"], self)
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_process_group(process)
+
+
+def wait_until_serving(process: subprocess.Popen | None, urls: list[str], app: Any) -> None:
+    """Until every URL answers 200; fails early (with ``app.log_tail()``) if ``process`` ends."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    checks = dict.fromkeys(urls, False)
+    while not all(checks.values()):
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the app exited early:\n{app.log_tail()}")
+        if time.monotonic() > deadline:
+            took = f"{START_TIMEOUT_S:.0f} s"
+            raise TimeoutError(f"the app did not start in {took}:\n{app.log_tail()}")
+        for url, ok in checks.items():
+            if not ok:
+                with contextlib.suppress(httpx.HTTPError):
+                    checks[url] = httpx.get(url, timeout=5).status_code == 200
+        time.sleep(1)
+
+
+def stop_process_group(process: subprocess.Popen | None) -> None:
+    """SIGTERM the group ``process`` leads (started with ``start_new_session``), then KILL."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 _current: AppServer | None = None
@@ -169,11 +189,13 @@ def start_app(
             "REFLEX_USE_NPM": "1",
             "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_CHECK_LATEST_VERSION": "false",
+            # Not .data/: the developer's own data stays untouched, each session starts empty.
             "REFLEX_DB_URL": f"sqlite:///{workdir / 'app.db'}",
             "CLERK_EMULATOR_DIR": str(workdir / "clerk_emulator"),
             "PYTHONUNBUFFERED": "1",
             # Watch an empty directory only: edits elsewhere in the tree must not restart
-            # the backend (and drop every tab's state) in the middle of a test.
+            # the backend (and drop every tab's state) in the middle of a test. Reload as
+            # users have it is tests/e2e/test_make_run.py's subject.
             "REFLEX_HOT_RELOAD_OVERRIDE_PATHS": str(_empty_dir(workdir / "no-reload")),
         }
     )
