@@ -9,9 +9,11 @@ tokens (RS256, RSA-2048), with its ratio to the floor measured in the same run:
 * ``jwt.decode`` with a key object (PyJWT), for reference;
 * ``clerk_backend_api.security.verify_token`` with ``jwt_key`` (its networkless path).
 
-Then JWKS downloads per 10,000 verifications: from a cold start, warm, and for 10,000
-tokens carrying forged ``kid`` values. Exit status 1 when ours is over 3x the floor or
-not faster than clerk-backend-api. ``--quick`` runs in a couple of seconds for CI.
+Then JWKS downloads: per 10,000 verifications from a cold start and warm; for a key
+published right after that refresh (it must verify at once, for one download); and for
+10,000 tokens carrying forged ``kid`` values right after it (at most one). Exit status 1
+when ours is over 3x the floor, not faster than clerk-backend-api, or a download count
+is off. ``--quick`` runs in a couple of seconds for CI.
 """
 
 from __future__ import annotations
@@ -124,7 +126,9 @@ class CountingJWKS:
         )
 
 
-async def fetch_counts(jwks: CountingJWKS, tokens: list[str], forged: list[str]) -> dict:
+async def fetch_counts(
+    jwks: CountingJWKS, tokens: list[str], rotated: tuple[dict, str], forged: list[str]
+) -> dict:
     verifier = jwks.verifier()
     for i in range(10_000):
         await verifier.verify(tokens[i % POOL])
@@ -132,7 +136,11 @@ async def fetch_counts(jwks: CountingJWKS, tokens: list[str], forged: list[str])
     for i in range(10_000):
         await verifier.verify(tokens[i % POOL])
     warm = verifier.jwks_fetches - cold
-    jwks.monotonic += 10  # the refetch interval has passed since the cold start
+    new_jwk, new_token = rotated  # Clerk publishes a second key; the clock has not moved
+    jwks.document = {"keys": [new_jwk, *jwks.document["keys"]]}
+    before = verifier.jwks_fetches
+    await verifier.verify(new_token)
+    rotation = verifier.jwks_fetches - before
     before = verifier.jwks_fetches
     for token in forged:
         try:
@@ -141,7 +149,8 @@ async def fetch_counts(jwks: CountingJWKS, tokens: list[str], forged: list[str])
             pass
         else:
             raise AssertionError("a forged-kid token was accepted")
-    return {"cold": cold, "warm": warm, "forged": verifier.jwks_fetches - before}
+    forged_count = verifier.jwks_fetches - before
+    return {"cold": cold, "warm": warm, "rotation": rotation, "forged": forged_count}
 
 
 def main() -> int:
@@ -165,6 +174,13 @@ def main() -> int:
     ]
     jwk = RSAAlgorithm.to_jwk(public, as_dict=True) | {"kid": KID, "alg": "RS256", "use": "sig"}
     jwks = CountingJWKS({"keys": [jwk]})
+    new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    new_jwk = RSAAlgorithm.to_jwk(new_key.public_key(), as_dict=True) | {
+        "kid": KID + "_next",
+        "alg": "RS256",
+        "use": "sig",
+    }
+    rotated = (new_jwk, make_tokens(new_key, kid=KID + "_next", count=1)[0])
 
     print("Session-token verification (RS256, RSA-2048), µs per verification")
     print(f"machine: {machine()}, {os.cpu_count()} CPUs")
@@ -237,15 +253,17 @@ def main() -> int:
         print(f"{name:<44} {best:>8.1f} {median:>10.1f} {best / floor_best:>8.2f}")
     print()
 
-    counts = asyncio.run(fetch_counts(jwks, tokens, forged))
+    counts = asyncio.run(fetch_counts(jwks, tokens, rotated, forged))
     print(
         "JWKS downloads per 10,000 verifications: "
-        f"cold start {counts['cold']}, warm {counts['warm']}, "
-        f"forged-kid tokens {counts['forged']} (at most one per 10 s)"
+        f"cold start {counts['cold']}, warm {counts['warm']}; "
+        f"a key published right after: verified at once, {counts['rotation']} download; "
+        f"then 10,000 forged-kid tokens: {counts['forged']} (at most one per 10 s)"
     )
 
     ours_best = rows[1][1]
-    ok = ours_best <= TARGET_RATIO * floor_best and counts["warm"] == 0
+    downloads_ok = (counts["warm"], counts["rotation"]) == (0, 1) and counts["forged"] <= 1
+    ok = ours_best <= TARGET_RATIO * floor_best and downloads_ok
     verdict = f"ours {ours_best / floor_best:.2f}x floor (target <= {TARGET_RATIO}x)"
     if clerk_best is not None:
         ok = ok and ours_best < clerk_best
