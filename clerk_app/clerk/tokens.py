@@ -187,9 +187,9 @@ class TokenVerifier:
         """Return the claims of a valid session token.
 
         Raises:
-            InvalidToken: for any token that is not a currently valid RS256 token signed
-                by a key of the JWKS with acceptable claims, or when the JWKS is needed
-                but cannot be downloaded.
+            InvalidToken: for any token that is not a currently valid Clerk session
+                token (RS256, signed by a key of the JWKS, with acceptable header and
+                claims), or when the JWKS is needed but cannot be downloaded.
         """
         if type(token) is not str:
             raise InvalidToken("not a string")
