@@ -243,41 +243,41 @@ class TokenVerifier:
         leeway = self.leeway_s
         # Comparisons keep the float on one side: int vs float compares exactly in
         # Python, while ``huge_int + leeway`` would raise OverflowError.
-        exp = claims.get("exp", _MISSING)
-        if exp is _MISSING:
-            raise InvalidToken("missing exp")
-        if not _is_number(exp):
-            raise InvalidToken("invalid exp")
+        get = claims.get
+        exp = get("exp", _MISSING)
+        if type(exp) is not int and not _is_number(exp):  # int first: the usual case
+            raise InvalidToken("missing exp" if exp is _MISSING else "invalid exp")
         if exp <= now - leeway:
             raise InvalidToken("expired")
-        nbf = claims.get("nbf", _MISSING)
+        latest = now + leeway
+        nbf = get("nbf", _MISSING)
         if nbf is not _MISSING:
-            if not _is_number(nbf):
+            if type(nbf) is not int and not _is_number(nbf):
                 raise InvalidToken("invalid nbf")
-            if nbf > now + leeway:
+            if nbf > latest:
                 raise InvalidToken("not yet valid")
-        iat = claims.get("iat", _MISSING)
+        iat = get("iat", _MISSING)
         if iat is not _MISSING:
-            if not _is_number(iat):
+            if type(iat) is not int and not _is_number(iat):
                 raise InvalidToken("invalid iat")
-            if iat > now + leeway:
+            if iat > latest:
                 raise InvalidToken("issued in the future")
-        iss = claims.get("iss")
+        iss = get("iss")
         if type(iss) is not str or iss != self.issuer:
             raise InvalidToken("wrong issuer")
-        sub = claims.get("sub")
+        sub = get("sub")
         if type(sub) is not str or not sub:
             raise InvalidToken("missing or invalid sub")
         if sub.startswith(M2M_SUBJECT_PREFIX):
             raise InvalidToken("machine token")
-        azp = claims.get("azp", _MISSING)
+        azp = get("azp", _MISSING)
         parties = self.authorized_parties
         if azp is _MISSING:
             if parties:
                 raise InvalidToken("missing azp")
         elif type(azp) is not str or (parties and azp not in parties):
             raise InvalidToken("unauthorized party")
-        sid = claims.get("sid", _MISSING)
+        sid = get("sid", _MISSING)
         if sid is _MISSING:
             raise InvalidToken("missing sid")
         if type(sid) is not str or not sid:
