@@ -1,7 +1,8 @@
 """Benchmark: session-token verification cost, against the bare RSA check it cannot beat.
 
 Rows, each in microseconds per verification over a pool of 64 distinct Clerk-shaped
-tokens (RS256, RSA-2048), with its ratio to the floor measured in the same run:
+tokens (RS256, RSA-2048), with its ratio to the floor measured in the same run (the rows
+take their runs in turn, so a busy machine slows them alike):
 
 * the floor: ``RSAPublicKey.verify`` (cryptography) on pre-split signing input and
   signature, i.e. no parsing and no claim checks at all;
@@ -9,9 +10,11 @@ tokens (RS256, RSA-2048), with its ratio to the floor measured in the same run:
 * ``jwt.decode`` with a key object (PyJWT), for reference;
 * ``clerk_backend_api.security.verify_token`` with ``jwt_key`` (its networkless path).
 
-Then JWKS downloads per 10,000 verifications: from a cold start, warm, and for 10,000
-tokens carrying forged ``kid`` values. Exit status 1 when ours is over 3x the floor or
-not faster than clerk-backend-api. ``--quick`` runs in a couple of seconds for CI.
+Then JWKS downloads: per 10,000 verifications from a cold start and warm; for a key
+published right after that refresh (it must verify at once, for one download); and for
+10,000 tokens carrying forged ``kid`` values right after it (at most one). Exit status 1
+when ours is over 3x the floor, not faster than clerk-backend-api, or a download count
+is off. ``--quick`` runs in a couple of seconds for CI.
 """
 
 from __future__ import annotations
@@ -87,12 +90,6 @@ def make_tokens(key: rsa.RSAPrivateKey, kid: str = KID, count: int = POOL) -> li
     ]
 
 
-def best_of(repeats: int, run: Callable[[], float]) -> tuple[float, float]:
-    """(best, median) of ``repeats`` samples of µs per call."""
-    samples = [run() for _ in range(repeats)]
-    return min(samples), statistics.median(samples)
-
-
 def timed(n: int, call: Callable[[str], object], tokens: list[str]) -> float:
     start = time.perf_counter()
     for i in range(n):
@@ -124,7 +121,9 @@ class CountingJWKS:
         )
 
 
-async def fetch_counts(jwks: CountingJWKS, tokens: list[str], forged: list[str]) -> dict:
+async def fetch_counts(
+    jwks: CountingJWKS, tokens: list[str], rotated: tuple[dict, str], forged: list[str]
+) -> dict:
     verifier = jwks.verifier()
     for i in range(10_000):
         await verifier.verify(tokens[i % POOL])
@@ -132,7 +131,11 @@ async def fetch_counts(jwks: CountingJWKS, tokens: list[str], forged: list[str])
     for i in range(10_000):
         await verifier.verify(tokens[i % POOL])
     warm = verifier.jwks_fetches - cold
-    jwks.monotonic += 10  # the refetch interval has passed since the cold start
+    new_jwk, new_token = rotated  # Clerk publishes a second key; the clock has not moved
+    jwks.document = {"keys": [new_jwk, *jwks.document["keys"]]}
+    before = verifier.jwks_fetches
+    await verifier.verify(new_token)
+    rotation = verifier.jwks_fetches - before
     before = verifier.jwks_fetches
     for token in forged:
         try:
@@ -141,14 +144,17 @@ async def fetch_counts(jwks: CountingJWKS, tokens: list[str], forged: list[str])
             pass
         else:
             raise AssertionError("a forged-kid token was accepted")
-    return {"cold": cold, "warm": warm, "forged": verifier.jwks_fetches - before}
+    forged_count = verifier.jwks_fetches - before
+    return {"cold": cold, "warm": warm, "rotation": rotation, "forged": forged_count}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a couple of seconds, for CI")
     args = parser.parse_args()
-    n, repeats = (1_500, 3) if args.quick else (20_000, 5)
+    # Many short runs per row, taken in turn: the best of each row is then measured
+    # under the same conditions as the others, even on a busy machine.
+    n, repeats = (500, 9) if args.quick else (4_000, 25)
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     public = key.public_key()
@@ -165,6 +171,13 @@ def main() -> int:
     ]
     jwk = RSAAlgorithm.to_jwk(public, as_dict=True) | {"kid": KID, "alg": "RS256", "use": "sig"}
     jwks = CountingJWKS({"keys": [jwk]})
+    new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    new_jwk = RSAAlgorithm.to_jwk(new_key.public_key(), as_dict=True) | {
+        "kid": KID + "_next",
+        "alg": "RS256",
+        "use": "sig",
+    }
+    rotated = (new_jwk, make_tokens(new_key, kid=KID + "_next", count=1)[0])
 
     print("Session-token verification (RS256, RSA-2048), µs per verification")
     print(f"machine: {machine()}, {os.cpu_count()} CPUs")
@@ -173,7 +186,9 @@ def main() -> int:
         f"cryptography {version('cryptography')} ({openssl.openssl_version_text()}) | "
         f"PyJWT {version('PyJWT')} | clerk-backend-api {version('clerk-backend-api')}"
     )
-    print(f"{n:,} verifications x {repeats} runs per row, over a pool of {POOL} tokens")
+    print(
+        f"{n:,} verifications x {repeats} runs per row, rows in turn, over a pool of {POOL} tokens"
+    )
     print()
 
     # The floor: the signature check alone on already-split input.
@@ -186,23 +201,6 @@ def main() -> int:
         signature, message = split[token]
         public.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
 
-    rows: list[tuple[str, float, float]] = []
-    rows.append(
-        (
-            "bare RSA-2048 verify, cryptography (floor)",
-            *best_of(repeats, lambda: timed(n, floor, tokens)),
-        )
-    )
-
-    async def ours() -> tuple[float, float]:
-        verifier = jwks.verifier()
-        await verifier.verify(tokens[0])  # warm-up: the one JWKS download
-        assert (await verifier.verify(tokens[1]))["sub"] == "user_2bench0001"
-        samples = [await timed_async(n, verifier.verify, tokens) for _ in range(repeats)]
-        return min(samples), statistics.median(samples)
-
-    rows.append(("TokenVerifier.verify (ours)", *asyncio.run(ours())))
-
     def pyjwt(token: str) -> object:
         return jwt.decode(
             token,
@@ -214,11 +212,20 @@ def main() -> int:
         )
 
     pyjwt(tokens[0])
-    rows.append(
-        ("jwt.decode, key object (PyJWT)", *best_of(repeats, lambda: timed(n, pyjwt, tokens)))
-    )
+    runner = asyncio.Runner()
+    verifier = jwks.verifier()
+    runner.run(verifier.verify(tokens[0]))  # warm-up: the one JWKS download
+    assert runner.run(verifier.verify(tokens[1]))["sub"] == "user_2bench0001"
+    samplers: list[tuple[str, Callable[[], float]]] = [
+        ("bare RSA-2048 verify, cryptography (floor)", lambda: timed(n, floor, tokens)),
+        (
+            "TokenVerifier.verify (ours)",
+            lambda: runner.run(timed_async(n, verifier.verify, tokens)),
+        ),
+        ("jwt.decode, key object (PyJWT)", lambda: timed(n, pyjwt, tokens)),
+    ]
 
-    clerk_best = None
+    clerk_row = None
     try:
         from clerk_backend_api.security import verify_token
         from clerk_backend_api.security.types import VerifyTokenOptions
@@ -227,9 +234,25 @@ def main() -> int:
     else:
         options = VerifyTokenOptions(jwt_key=pem, authorized_parties=[ORIGIN])
         assert verify_token(tokens[0], options)["sub"] == "user_2bench0000"
-        clerk = best_of(repeats, lambda: timed(n, lambda t: verify_token(t, options), tokens))
-        clerk_best = clerk[0]
-        rows.append(("clerk-backend-api verify_token, jwt_key", *clerk))
+        clerk_row = len(samplers)
+        samplers.append(
+            (
+                "clerk-backend-api verify_token, jwt_key",
+                lambda: timed(n, lambda t: verify_token(t, options), tokens),
+            )
+        )
+
+    # Rows are sampled in turn, so a load change on a shared machine hits every row alike.
+    samples: list[list[float]] = [[] for _ in samplers]
+    for _ in range(repeats):
+        for row, (_, sample) in enumerate(samplers):
+            samples[row].append(sample())
+    runner.close()
+    rows = [
+        (name, min(taken), statistics.median(taken))
+        for (name, _), taken in zip(samplers, samples, strict=True)
+    ]
+    clerk_best = rows[clerk_row][1] if clerk_row is not None else None
 
     floor_best = rows[0][1]
     print(f"{'verifier':<44} {'best µs':>8} {'median µs':>10} {'x floor':>8}")
@@ -237,15 +260,17 @@ def main() -> int:
         print(f"{name:<44} {best:>8.1f} {median:>10.1f} {best / floor_best:>8.2f}")
     print()
 
-    counts = asyncio.run(fetch_counts(jwks, tokens, forged))
+    counts = asyncio.run(fetch_counts(jwks, tokens, rotated, forged))
     print(
         "JWKS downloads per 10,000 verifications: "
-        f"cold start {counts['cold']}, warm {counts['warm']}, "
-        f"forged-kid tokens {counts['forged']} (at most one per 10 s)"
+        f"cold start {counts['cold']}, warm {counts['warm']}; "
+        f"a key published right after: verified at once, {counts['rotation']} download; "
+        f"then 10,000 forged-kid tokens: {counts['forged']} (at most one per 10 s)"
     )
 
     ours_best = rows[1][1]
-    ok = ours_best <= TARGET_RATIO * floor_best and counts["warm"] == 0
+    downloads_ok = (counts["warm"], counts["rotation"]) == (0, 1) and counts["forged"] <= 1
+    ok = ours_best <= TARGET_RATIO * floor_best and downloads_ok
     verdict = f"ours {ours_best / floor_best:.2f}x floor (target <= {TARGET_RATIO}x)"
     if clerk_best is not None:
         ok = ok and ours_best < clerk_best

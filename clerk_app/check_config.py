@@ -2,6 +2,8 @@
 
 ``make run`` calls it before starting Reflex, so a bad configuration ends with
 one clear line (exit code 2) instead of a traceback from deep inside the build.
+A configuration that runs but is risky (clerk mode without ``CLERK_AUTHORIZED_PARTIES``)
+gets a warning line on stderr, and the exit code stays 0.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ def main() -> int:
     sqlite = sqlite_file(settings.db_url)
     database = f"SQLite {sqlite}" if sqlite else settings.db_url.split("://")[0]
     print(f"clerk_app: {settings.mode} mode ({where}), database {database}")
+    for warning in settings.configuration_warnings():
+        print(f"clerk_app: warning: {warning}", file=sys.stderr)
     return 0
 
 

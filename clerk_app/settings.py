@@ -60,7 +60,13 @@ def frontend_api_host(publishable_key: str) -> str:
         raise SettingsError(
             "CLERK_PUBLISHABLE_KEY is malformed: it does not encode a Frontend API host"
         )
-    return text[:-1]
+    host = text[:-1]
+    if "." not in host:  # Clerk's own parser refuses such a key too
+        raise SettingsError(
+            f"CLERK_PUBLISHABLE_KEY is malformed: the Frontend API host it encodes ({host!r}) "
+            "has no dot; copy the key again from the Clerk Dashboard (API keys)"
+        )
+    return host
 
 
 def publishable_key_for(host: str, *, live: bool = False) -> str:
@@ -189,6 +195,18 @@ class Settings(BaseSettings):
     @property
     def authorized_parties(self) -> list[str]:
         return self.clerk_authorized_parties or [self.frontend_url.rstrip("/")]
+
+    def configuration_warnings(self) -> list[str]:
+        """Runnable but risky choices, worth a line at start-up (``check-config``)."""
+        found = []
+        if self.mode == "clerk" and not self.clerk_authorized_parties:
+            found.append(
+                "CLERK_AUTHORIZED_PARTIES is not set: session tokens are accepted only when "
+                f"their azp is {self.authorized_parties[0]} (the frontend URL); set it to every "
+                "origin that serves the frontend, e.g. "
+                "CLERK_AUTHORIZED_PARTIES=https://app.example.com,https://www.example.com"
+            )
+        return found
 
     def validate_mode(self) -> Settings:
         """Raise :class:`SettingsError` unless the keys describe a runnable mode."""

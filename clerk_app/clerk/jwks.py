@@ -1,10 +1,22 @@
 """The key set a :class:`~clerk_app.clerk.tokens.TokenVerifier` trusts, and how it is refreshed.
 
-The JWKS is downloaded with httpx (async, so the event loop keeps serving) only when a
-token names a ``kid`` the cache does not hold: that is how Clerk key rotation is picked
-up. Downloads are rate-limited (one attempt per ``refetch_interval_s``, failed or not) so
-a stream of forged ``kid`` values cannot become a stream of requests, and single-flight:
-callers arriving while a download is in progress wait for it and use its result.
+The JWKS is downloaded with httpx (async, so the event loop keeps serving) only when the
+cache is empty or a token names a ``kid`` the cache does not hold: that is how Clerk key
+rotation is picked up, as Clerk's own SDK does (it refetches on every unknown ``kid``).
+Downloads are single-flight: callers arriving while one is in progress wait for it and
+use its result. The rate limit tells the download that paid off from the one that did
+not, since a signature cannot be checked before the key is there:
+
+* a download that finds the ``kid`` it was made for (or fills an empty cache) is
+  *productive* and delays nothing: a key published right after a refresh, even
+  seconds after, is fetched and accepted at once;
+* a download that fails, or does not find its ``kid`` (a forged one, a key Clerk has
+  not published, or dropped), is a *miss* and blocks every download for
+  ``refetch_interval_s``: a stream of forged ``kid`` values costs one download per
+  interval, and a genuine new key arriving inside that window waits for its end;
+* whatever their outcome, at most :data:`MAX_DOWNLOADS_PER_INTERVAL` downloads start
+  within any ``refetch_interval_s`` (a JWKS endpoint flapping between two key sets
+  cannot turn valid tokens into a download per request).
 
 Each entry becomes a :class:`jwt.PyJWK`, built once per download. Only RSA public keys of
 at least 2048 bits meant for RS256 signatures are kept. A failed download (network
@@ -17,7 +29,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 
 import httpx
@@ -28,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 #: A JWKS response larger than this is refused.
 MAX_JWKS_BYTES = 256 * 1024
+#: Downloads allowed to start within one refetch interval, whatever their outcome.
+MAX_DOWNLOADS_PER_INTERVAL = 3
 _MIN_RSA_BITS = 2048
 
 
@@ -95,7 +111,8 @@ class JWKSCache:
         self._fetch_timeout_s = fetch_timeout_s
         self._refetch_interval_s = refetch_interval_s
         self._monotonic = monotonic
-        self._last_attempt: float | None = None
+        self._recent: deque[float] = deque()  # start times of the last interval's downloads
+        self._blocked_until = -math.inf  # set by a miss
         self._generation = 0  # completed attempts, so waiters can tell one happened
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
@@ -106,7 +123,7 @@ class JWKSCache:
         async with self._get_lock():
             # Whoever waited while another task downloaded uses that result.
             if self._generation == seen and self._may_fetch():
-                await self._refetch()
+                await self._refetch(kid)
             return self.keys.get(kid)
 
     async def ensure_loaded(self) -> bool:
@@ -114,7 +131,7 @@ class JWKSCache:
         if not self.keys:
             async with self._get_lock():
                 if not self.keys and self._may_fetch():
-                    await self._refetch()
+                    await self._refetch(None)
         return bool(self.keys)
 
     def _get_lock(self) -> asyncio.Lock:
@@ -126,12 +143,20 @@ class JWKSCache:
         return self._lock
 
     def _may_fetch(self) -> bool:
-        last = self._last_attempt
-        return last is None or self._monotonic() - last >= self._refetch_interval_s
+        now = self._monotonic()
+        if now < self._blocked_until:
+            return False
+        recent = self._recent
+        while recent and now - recent[0] >= self._refetch_interval_s:
+            recent.popleft()
+        return len(recent) < MAX_DOWNLOADS_PER_INTERVAL
 
-    async def _refetch(self) -> None:
-        self._last_attempt = self._monotonic()
+    async def _refetch(self, kid: str | None) -> None:
+        """Download once for ``kid`` (None: to fill the cache) and apply the rate limit."""
+        started = self._monotonic()
+        self._recent.append(started)
         self.fetches += 1
+        productive = False
         try:
             async with asyncio.timeout(self._fetch_timeout_s):
                 body = await self._download()
@@ -142,7 +167,10 @@ class JWKSCache:
         else:
             self.keys = keys
             self.last_error = None
+            productive = kid is None or kid in keys
         finally:
+            if not productive:
+                self._blocked_until = started + self._refetch_interval_s
             self._generation += 1
 
     async def _download(self) -> bytes:

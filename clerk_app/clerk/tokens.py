@@ -1,5 +1,21 @@
 """Verification of Clerk session tokens (RS256 JWTs) against the instance's JWKS.
 
+What is accepted follows Clerk's JavaScript backend SDK (``@clerk/backend``: the JWT
+assertions, ``verifyToken`` and the token-type checks of ``authenticateRequest``), with
+two deliberate differences where ours is stricter: only RS256 (Clerk also takes RS384
+and RS512, which Clerk never signs session tokens with), and ``sub`` and ``sid`` must be
+non-empty strings (Clerk takes an empty ``sub``, and leaves ``sid`` to the caller). So a
+token is refused unless:
+
+* it is a session token (:mod:`clerk_app.clerk.token_kinds`): header ``typ`` absent or
+  ``JWT``; header ``cat`` absent or a session category (not a JWT-template or
+  machine token); ``sub`` not a machine (``mch_``) subject; ``sid`` present (JWT
+  templates minted before categories carry none);
+* ``azp`` is one of ``authorized_parties`` (then required: a token that omits it would
+  otherwise bypass the check); with no parties configured, any ``azp`` is accepted;
+* ``iss`` equals the issuer exactly, ``exp`` is in the future and ``nbf``/``iat`` are not,
+  within ``leeway_s``.
+
 Design:
 
 * One exception, :class:`InvalidToken`, with a short ``reason``, for every way a token can
@@ -14,9 +30,10 @@ Design:
 * The hot path does no I/O and little Python: the header segment (identical on every token
   signed by one key) is parsed once and remembered; the key object per ``kid`` is built
   once per JWKS download; the payload is only parsed after its signature checks out.
-* An unknown ``kid`` asks the JWKS cache for one (rate-limited, single-flight) download:
-  Clerk key rotation just works, forged ``kid`` values cost nothing. Key material comes
-  from ``jwks_url`` alone: ``jku``, ``x5u``, ``x5c`` and ``jwk`` headers are never read.
+* An unknown ``kid`` asks the JWKS cache for one (single-flight) download: a key Clerk
+  has just published verifies at once, while forged ``kid`` values cost at most one
+  download per interval (the rule is in :mod:`clerk_app.clerk.jwks`). Key material
+  comes from ``jwks_url`` alone: ``jku``, ``x5u``, ``x5c`` and ``jwk`` are never read.
 """
 
 from __future__ import annotations
@@ -32,6 +49,7 @@ from typing import Any
 import httpx
 
 from clerk_app.clerk.jwks import JWKSCache
+from clerk_app.clerk.token_kinds import M2M_SUBJECT_PREFIX, header_refusal
 
 #: Longer inputs are rejected before any parsing (Clerk session tokens are under 2 KiB).
 MAX_TOKEN_LENGTH = 8192
@@ -105,7 +123,9 @@ class TokenVerifier:
     Args:
         jwks_url: where the instance's JWKS is published (the only source of keys).
         issuer: the exact expected ``iss`` (the Frontend API URL).
-        authorized_parties: origins accepted in ``azp`` when a token carries one.
+        authorized_parties: the origins accepted in ``azp``. When any is given, a token
+            must carry one of them; when none is, ``azp`` is not checked (as in Clerk's
+            SDK, which then warns: configure them).
         leeway_s: clock skew tolerated on ``exp``, ``nbf`` and ``iat``.
         http_client: used for JWKS requests when given (and then not closed here);
             otherwise each (rare) download uses a short-lived client of its own.
@@ -167,9 +187,9 @@ class TokenVerifier:
         """Return the claims of a valid session token.
 
         Raises:
-            InvalidToken: for any token that is not a currently valid RS256 token signed
-                by a key of the JWKS with acceptable claims, or when the JWKS is needed
-                but cannot be downloaded.
+            InvalidToken: for any token that is not a currently valid Clerk session
+                token (RS256, signed by a key of the JWKS, with acceptable header and
+                claims), or when the JWKS is needed but cannot be downloaded.
         """
         if type(token) is not str:
             raise InvalidToken("not a string")
@@ -207,6 +227,9 @@ class TokenVerifier:
             raise InvalidToken("unsupported alg")
         if "crit" in header:  # no extension is understood here, so none may be critical
             raise InvalidToken("unsupported crit header")
+        refusal = header_refusal(header)
+        if refusal is not None:
+            raise InvalidToken(refusal)
         kid = header.get("kid")
         if type(kid) is not str or not kid or len(kid) > _MAX_KID_LENGTH:
             raise InvalidToken("missing or invalid kid")
@@ -220,34 +243,42 @@ class TokenVerifier:
         leeway = self.leeway_s
         # Comparisons keep the float on one side: int vs float compares exactly in
         # Python, while ``huge_int + leeway`` would raise OverflowError.
-        exp = claims.get("exp", _MISSING)
-        if exp is _MISSING:
-            raise InvalidToken("missing exp")
-        if not _is_number(exp):
-            raise InvalidToken("invalid exp")
+        get = claims.get
+        exp = get("exp", _MISSING)
+        if type(exp) is not int and not _is_number(exp):  # int first: the usual case
+            raise InvalidToken("missing exp" if exp is _MISSING else "invalid exp")
         if exp <= now - leeway:
             raise InvalidToken("expired")
-        nbf = claims.get("nbf", _MISSING)
+        latest = now + leeway
+        nbf = get("nbf", _MISSING)
         if nbf is not _MISSING:
-            if not _is_number(nbf):
+            if type(nbf) is not int and not _is_number(nbf):
                 raise InvalidToken("invalid nbf")
-            if nbf > now + leeway:
+            if nbf > latest:
                 raise InvalidToken("not yet valid")
-        iat = claims.get("iat", _MISSING)
+        iat = get("iat", _MISSING)
         if iat is not _MISSING:
-            if not _is_number(iat):
+            if type(iat) is not int and not _is_number(iat):
                 raise InvalidToken("invalid iat")
-            if iat > now + leeway:
+            if iat > latest:
                 raise InvalidToken("issued in the future")
-        iss = claims.get("iss")
+        iss = get("iss")
         if type(iss) is not str or iss != self.issuer:
             raise InvalidToken("wrong issuer")
-        sub = claims.get("sub")
+        sub = get("sub")
         if type(sub) is not str or not sub:
             raise InvalidToken("missing or invalid sub")
-        azp = claims.get("azp", _MISSING)
-        if azp is not _MISSING and (type(azp) is not str or azp not in self.authorized_parties):
+        if sub.startswith(M2M_SUBJECT_PREFIX):
+            raise InvalidToken("machine token")
+        azp = get("azp", _MISSING)
+        parties = self.authorized_parties
+        if azp is _MISSING:
+            if parties:
+                raise InvalidToken("missing azp")
+        elif type(azp) is not str or (parties and azp not in parties):
             raise InvalidToken("unauthorized party")
-        sid = claims.get("sid", _MISSING)
-        if sid is not _MISSING and type(sid) is not str:
+        sid = get("sid", _MISSING)
+        if sid is _MISSING:
+            raise InvalidToken("missing sid")
+        if type(sid) is not str or not sid:
             raise InvalidToken("invalid sid")

@@ -23,6 +23,8 @@ from hypothesis import strategies as st
 
 from clerk_app.clerk.tokens import InvalidToken, TokenVerifier
 from tests.utils.tokens import (
+    CAT_JWT_TEMPLATE,
+    CAT_M2M,
     DROP,
     ISSUER,
     ORIGIN,
@@ -34,11 +36,14 @@ from tests.utils.tokens import (
     encode_token,
     hmac_signer,
     jwks,
+    m2m_claims,
     mint,
+    oauth_access_token_claims,
     rsa_signer,
     segment,
     session_claims,
     signing_key,
+    template_claims,
 )
 
 KEY = signing_key("ins_2hostile")
@@ -241,6 +246,32 @@ HOSTILE: list[Any] = [
         lambda ctx: mint(KEY, "user_admin"), "payload is not an object", id="payload-string"
     ),
     pytest.param(lambda ctx: mint(KEY, b"null"), "payload is not an object", id="payload-null"),
+    # -- not a session token: other kinds the same instance key signs
+    pytest.param(_claims(azp=DROP), "missing azp", id="no-azp-with-parties-configured"),
+    pytest.param(_claims(sid=DROP), "missing sid", id="no-sid"),
+    pytest.param(
+        lambda ctx: mint(KEY, m2m_claims(), header={"cat": CAT_M2M}), "machine token", id="m2m-jwt"
+    ),
+    pytest.param(
+        lambda ctx: mint(KEY, m2m_claims(sid="sess_2x", azp=ORIGIN)),
+        "machine token",
+        id="m2m-jwt-no-category-with-session-claims",
+    ),
+    pytest.param(
+        lambda ctx: mint(KEY, template_claims(), header={"cat": CAT_JWT_TEMPLATE}),
+        "jwt template token",
+        id="jwt-template",
+    ),
+    pytest.param(
+        lambda ctx: mint(KEY, template_claims()), "missing sid", id="jwt-template-no-category"
+    ),
+    pytest.param(
+        lambda ctx: mint(KEY, oauth_access_token_claims(), header={"typ": "at+jwt"}),
+        "oauth access token",
+        id="oauth-access-token",
+    ),
+    pytest.param(_as(KEY, typ="jwt"), "unsupported typ", id="typ-lowercase"),
+    pytest.param(_as(KEY, cat="cl_B7d4PD999AAA"), "not a session token", id="cat-unknown"),
     # -- header extensions
     pytest.param(_as(KEY, crit=["exp"]), "unsupported crit header", id="crit-header"),
     pytest.param(_as(KEY, crit=[]), "unsupported crit header", id="crit-empty"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from clerk_app import cli, db
+from clerk_app.settings import publishable_key_for
 
 
 def test_no_command_prints_usage_and_fails(capsys):
@@ -23,6 +25,26 @@ def test_check_config_reports_the_mode(monkeypatch, tmp_path, capsys):
         monkeypatch.delenv(name, raising=False)
     assert cli.main(["check-config"]) == 0
     assert "local mode" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("parties", "warned"), [(None, True), ("https://app.example.com", False)], ids=["unset", "set"]
+)
+def test_check_config_warns_without_authorized_parties_in_clerk_mode(
+    monkeypatch, tmp_path, capsys, parties, warned
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REFLEX_ENV_MODE", raising=False)
+    monkeypatch.setenv("CLERK_PUBLISHABLE_KEY", publishable_key_for("clerk.example.test"))
+    monkeypatch.setenv("CLERK_SECRET_KEY", "sk_test_1")
+    if parties is None:
+        monkeypatch.delenv("CLERK_AUTHORIZED_PARTIES", raising=False)
+    else:
+        monkeypatch.setenv("CLERK_AUTHORIZED_PARTIES", parties)
+    assert cli.main(["check-config"]) == 0
+    out, err = capsys.readouterr()
+    assert "clerk mode" in out
+    assert ("warning: CLERK_AUTHORIZED_PARTIES is not set" in err) is warned
 
 
 def test_migrate_creates_the_schema_then_only_checks_it(

@@ -252,6 +252,32 @@ def test_mint_token_claims_and_overrides(emulator):
     assert info.value.status == 404
 
 
+def test_session_tokens_are_shaped_like_clerks_and_verify(emulator):
+    import httpx
+
+    from clerk_app.clerk.tokens import TokenVerifier
+
+    user = emulator.create_user("h@example.com")
+    token = emulator.session_token(emulator.create_session(user["id"]), azp=ORIGIN)
+    header = jwt.get_unverified_header(token)
+    assert header == {
+        "alg": "RS256",
+        "typ": "JWT",
+        "kid": emulator.keys.current.kid,
+        "cat": "cl_B7d4PD111AAA",  # Clerk's session-token category
+    }
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=emulator.jwks()))
+    verifier = TokenVerifier(
+        ISSUER + "/.well-known/jwks.json",
+        ISSUER,
+        [ORIGIN],
+        http_client=httpx.AsyncClient(transport=transport),
+    )
+    claims = asyncio.run(verifier.verify(token))
+    assert claims["sub"] == user["id"] and claims["sid"].startswith("sess_")
+    assert claims["azp"] == ORIGIN
+
+
 def test_tokens_reuse_the_active_session_until_it_ends(emulator):
     user = emulator.create_user("s@example.com")
     first = decode(emulator.mint_token(user["id"]), emulator)["sid"]

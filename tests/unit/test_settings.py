@@ -105,6 +105,20 @@ def test_secrets_are_not_in_the_repr():
             "does not encode a Frontend API host",
         ),
         (
+            {
+                "clerk_publishable_key": publishable_key_for("localhost:8000"),
+                "clerk_secret_key": "sk_test_1",
+            },
+            "'localhost:8000'\\) has no dot",
+        ),
+        (
+            {
+                "clerk_publishable_key": publishable_key_for("clerk"),
+                "clerk_secret_key": "sk_test_1",
+            },
+            "has no dot",
+        ),
+        (
             {"clerk_publishable_key": PK_TEST, "clerk_secret_key": "nope"},
             "CLERK_SECRET_KEY is malformed",
         ),
@@ -156,3 +170,19 @@ def test_blank_values_from_a_copied_env_example_mean_defaults(tmp_path):
     assert settings.mode == "local"
     assert settings.clerk_api_url == "https://api.clerk.com"
     assert settings.db_url == DEFAULT_DB_URL == "sqlite:///.data/reflex.db"
+
+
+def test_authorized_parties_unset_in_clerk_mode_is_a_warning():
+    settings = load_settings(
+        clerk_publishable_key=PK_TEST, clerk_secret_key="sk_test_1", frontend_url="https://app.ex"
+    )
+    (warning,) = settings.configuration_warnings()
+    assert "CLERK_AUTHORIZED_PARTIES is not set" in warning
+    assert "https://app.ex" in warning  # says what is accepted instead
+    configured = load_settings(
+        clerk_publishable_key=PK_TEST,
+        clerk_secret_key="sk_test_1",
+        clerk_authorized_parties="https://app.ex",
+    )
+    assert configured.configuration_warnings() == []
+    assert load_settings().configuration_warnings() == []  # local mode: the emulator's own

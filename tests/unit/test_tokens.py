@@ -13,7 +13,7 @@ import socket
 import httpx
 import pytest
 
-from clerk_app.clerk.jwks import MAX_JWKS_BYTES
+from clerk_app.clerk.jwks import MAX_DOWNLOADS_PER_INTERVAL, MAX_JWKS_BYTES
 from clerk_app.clerk.tokens import MAX_TOKEN_LENGTH, InvalidToken, TokenVerifier
 from tests.utils.tokens import (
     DROP,
@@ -54,7 +54,8 @@ def make_verifier(server: MockJWKS, monotonic: FakeClock):
     def make(**kwargs) -> TokenVerifier:
         kwargs.setdefault("http_client", server.client())
         kwargs.setdefault("monotonic", monotonic)
-        return TokenVerifier(JWKS_URL, ISSUER, [ORIGIN], **kwargs)
+        kwargs.setdefault("authorized_parties", [ORIGIN])
+        return TokenVerifier(JWKS_URL, ISSUER, **kwargs)
 
     return make
 
@@ -78,14 +79,25 @@ async def test_valid_token_returns_its_claims(verifier):
     assert await verifier.verify(mint(KEY, claims)) == claims
 
 
-async def test_azp_is_optional(verifier):
+async def test_azp_is_optional_only_without_authorized_parties(verifier, make_verifier):
     claims = session_claims(azp=DROP)
-    assert await verifier.verify(mint(KEY, claims)) == claims
+    assert await make_verifier(authorized_parties=[]).verify(mint(KEY, claims)) == claims
+    # Once parties are configured, omitting azp must not bypass them.
+    assert await rejected(verifier, mint(KEY, claims)) == "missing azp"
 
 
-async def test_only_exp_iss_sub_are_required(verifier):
-    claims = session_claims(azp=DROP, nbf=DROP, iat=DROP, sid=DROP, v=DROP)
+async def test_only_exp_iss_sub_sid_and_azp_are_required(verifier):
+    claims = session_claims(nbf=DROP, iat=DROP, v=DROP)
     assert await verifier.verify(mint(KEY, claims)) == claims
+    for required, reason in [
+        ("exp", "missing exp"),
+        ("iss", "wrong issuer"),
+        ("sub", "missing or invalid sub"),
+        ("sid", "missing sid"),
+        ("azp", "missing azp"),
+    ]:
+        partial = {name: value for name, value in claims.items() if name != required}
+        assert await rejected(verifier, mint(KEY, partial)) == reason
 
 
 async def test_leeway_tolerates_small_clock_skew(make_verifier):
@@ -188,7 +200,12 @@ async def test_non_finite_exp_is_refused(fixed, raw_exp, reason):
         ({"sub": ""}, "missing or invalid sub"),
         ({"sub": 42}, "missing or invalid sub"),
         ({"sub": ["user_1"]}, "missing or invalid sub"),
+        ({"sub": "mch_2machine"}, "machine token"),
+        ({"azp": DROP}, "missing azp"),
         ({"sid": 7}, "invalid sid"),
+        ({"sid": ""}, "invalid sid"),
+        ({"sid": None}, "invalid sid"),
+        ({"sid": DROP}, "missing sid"),
     ],
     ids=lambda value: repr(value)[:40] if isinstance(value, dict) else value,
 )
@@ -370,15 +387,81 @@ async def test_rotated_key_is_accepted_after_one_refetch(verifier, server, monot
     assert verifier.jwks_fetches == 2
 
 
-async def test_rotation_is_held_back_by_the_rate_limit(verifier, server, monotonic):
+async def test_key_published_right_after_a_refresh_is_accepted_at_once(verifier, server, monotonic):
+    await verifier.verify(mint(KEY))  # the refresh: the cache now holds KEY
+    assert verifier.jwks_fetches == 1
+    monotonic.advance(0.5)
+    server.document = jwks(KEY2, KEY)  # Clerk publishes a second key
+    assert (await verifier.verify(mint(KEY2)))["sub"] == "user_2testuser"
+    assert verifier.jwks_fetches == 2
+    # A productive download delays nothing: a third key, a second later, verifies too.
+    key3 = signing_key("ins_key_three")
+    monotonic.advance(1)
+    server.document = jwks(key3, KEY2, KEY)
+    assert (await verifier.verify(mint(key3)))["sub"] == "user_2testuser"
+    assert verifier.jwks_fetches == 3
+    for key in (KEY, KEY2, key3):
+        await verifier.verify(mint(key))
+    assert verifier.jwks_fetches == len(server.requests) == 3
+
+
+async def test_rotation_is_held_back_after_a_miss(verifier, server, monotonic):
     await verifier.verify(mint(KEY))
+    forged = mint(signing_key("ins_stranger"), header={"kid": "ins_forged"})
+    assert await rejected(verifier, forged) == "unknown kid"  # a miss: the door closes
+    assert verifier.jwks_fetches == 2
     server.document = jwks(KEY2, KEY)
     monotonic.advance(9.9)
     assert await rejected(verifier, mint(KEY2)) == "unknown kid"
-    assert verifier.jwks_fetches == 1
+    assert verifier.jwks_fetches == 2
     monotonic.advance(0.1)
     await verifier.verify(mint(KEY2))
-    assert verifier.jwks_fetches == 2
+    assert verifier.jwks_fetches == 3
+
+
+async def test_forged_kid_flood_right_after_a_refresh_costs_one_fetch_per_interval(
+    verifier, server, monotonic
+):
+    await verifier.verify(mint(KEY))
+    stranger = signing_key("ins_stranger")
+    for interval in range(5):
+        before = len(server.requests)
+        for i in range(100):
+            monotonic.advance(0.099)  # 100 tokens spread over 9.9 s
+            token = mint(stranger, header={"kid": f"ins_forged_{interval}_{i}"})
+            assert await rejected(verifier, token) == "unknown kid"
+        assert len(server.requests) - before == 1
+        monotonic.advance(0.1)
+    assert verifier.jwks_fetches == 1 + 5
+    assert (await verifier.verify(mint(KEY)))["sub"] == "user_2testuser"
+
+
+async def test_downloads_are_capped_per_interval_whatever_their_outcome(
+    verifier, server, monotonic
+):
+    # A JWKS endpoint flapping between two key sets makes every download productive.
+    await verifier.verify(mint(KEY))
+    refused = []
+    for i in range(10):
+        key = KEY2 if i % 2 == 0 else KEY
+        server.document = jwks(key)
+        try:
+            await verifier.verify(mint(key))
+        except InvalidToken as error:
+            refused.append((i, error.reason))
+    assert verifier.jwks_fetches == MAX_DOWNLOADS_PER_INTERVAL == 3
+    # Both flips within the ceiling were fetched; then the cache keeps KEY, and KEY2
+    # waits for the interval to pass.
+    assert refused == [
+        (2, "unknown kid"),
+        (4, "unknown kid"),
+        (6, "unknown kid"),
+        (8, "unknown kid"),
+    ]
+    monotonic.advance(10)
+    server.document = jwks(KEY2, KEY)
+    await verifier.verify(mint(KEY2))
+    assert verifier.jwks_fetches == MAX_DOWNLOADS_PER_INTERVAL + 1
 
 
 async def test_unknown_kid_spam_costs_one_fetch_per_interval(verifier, server, monotonic):

@@ -154,6 +154,71 @@ def session_claims(
     return _apply(base, changes)
 
 
+# -- the other JWTs one Clerk instance signs with the same key --------------------------
+# Shapes from Clerk's backend SDK fixtures and docs; the header values are written out
+# here, not imported from the app, so a typo on either side shows.
+
+#: Header ``cat`` values (``@clerk/backend`` ``jwtCategories.ts``).
+CAT_SESSION = "cl_B7d4PD111AAA"
+CAT_JWT_TEMPLATE = "cl_B7d4PD222AAA"
+CAT_M2M = "cl_B7d4PD333AAA"
+CAT_IGNORE = "cl_I7d4PD111III"
+
+
+def template_claims(
+    *, now: float | None = None, lifetime_s: float = 3600, **changes: Any
+) -> dict[str, Any]:
+    """A JWT-template token (``getToken({template})``): Clerk's default template claims
+    (``azp exp iat iss jti nbf sub``), a custom lifetime, a custom claim, and no ``sid``."""
+    now = int(time.time() if now is None else now)
+    base = {
+        "azp": ORIGIN,
+        "exp": now + int(lifetime_s),
+        "iat": now,
+        "iss": ISSUER,
+        "jti": "a1b2c3d4e5f6a7b8c9d0",
+        "nbf": now - 5,
+        "sub": "user_2testuser",
+        "email": "ada@example.test",
+    }
+    return _apply(base, changes)
+
+
+def m2m_claims(*, now: float | None = None, **changes: Any) -> dict[str, Any]:
+    """A machine-to-machine JWT (Clerk's ``mockM2MJwtPayload`` shape, our issuer)."""
+    now = int(time.time() if now is None else now)
+    base = {
+        "iss": ISSUER,
+        "sub": "mch_2vYVtestTESTtestTESTtestTESTtest",
+        "aud": ["mch_1xxxxx", "mch_2xxxxx"],
+        "exp": now + 300,
+        "iat": now,
+        "nbf": now - 10,
+        "jti": "mt_2xKa9Bgv7NxMRDFyQw8LpZ3cTmU1vHjE",
+        "scopes": "mch_1xxxxx mch_2xxxxx",
+    }
+    return _apply(base, changes)
+
+
+def oauth_access_token_claims(*, now: float | None = None, **changes: Any) -> dict[str, Any]:
+    """An OAuth access token JWT (Clerk's ``mockSignedOAuthAccessTokenJwt`` payload, our
+    issuer and origin): it carries ``sid``, ``azp`` and a user ``sub`` like a session."""
+    now = int(time.time() if now is None else now)
+    base = {
+        "azp": ORIGIN,
+        "exp": now + 300,
+        "iat": now,
+        "iss": ISSUER,
+        "nbf": now - 10,
+        "sid": "sess_2testsession",
+        "sub": "user_2testuser",
+        "client_id": "client_2VTWUzvGC5UhdJCNx6xG1D98edc",
+        "scope": "read:foo write:bar",
+        "jti": "oat_2xKa9Bgv7NxMRDFyQw8LpZ3cTmU1vHjE",
+    }
+    return _apply(base, changes)
+
+
 def mint(
     key: SigningKey,
     claims: Any = None,

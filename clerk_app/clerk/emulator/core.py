@@ -21,7 +21,7 @@ from .keys import KeyRing
 from .local_secrets import read_or_create_secrets
 from .persist import ensure_private_dir
 from .store import UserStore
-from .tokens import TOKEN_LIFETIME_S, session_claims
+from .tokens import SESSION_TOKEN_HEADER, TOKEN_LIFETIME_S, session_claims
 from .webhooks import DEFAULT_RETRY_DELAYS, WebhookSender
 
 if TYPE_CHECKING:
@@ -284,7 +284,7 @@ class Emulator:
             extra=claims,
             now=time.time() if now is None else now,
         )
-        return self.keys.sign(payload)
+        return self.keys.sign(payload, headers=SESSION_TOKEN_HEADER)
 
     # -- keys -------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 Default claims (Clerk "session token v2"): ``sub``, ``sid``, ``iss``, ``iat``,
 ``nbf`` (backdated 10 s like Clerk's), ``exp`` (60 s), ``azp`` when there is an
 origin, ``fva`` (minutes since first/second factor, -1 when none) and ``v: 2``.
+Header: ``kid``, ``typ: JWT`` and the session-token category ``cat`` Clerk stamps on
+session tokens (:data:`SESSION_TOKEN_HEADER`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from .shapes import primary_email
 TOKEN_LIFETIME_S = 60
 #: Clerk backdates ``nbf`` so a verifier whose clock runs a little behind accepts the token.
 NBF_BACKDATE_S = 10
+#: The token category Clerk puts in a session token's header (JWT templates and machine
+#: tokens carry others). Spelled here, not imported from the verifier, on purpose.
+SESSION_TOKEN_HEADER = {"cat": "cl_B7d4PD111AAA"}
 
 
 def clerk_claims(user: dict[str, Any]) -> dict[str, Any]:
