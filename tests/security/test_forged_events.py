@@ -35,6 +35,16 @@ def _redirects_to_sign_in(answer: list[dict[str, Any]]) -> bool:
     )
 
 
+def _redirects_to_session_refused(answer: list[dict[str, Any]]) -> bool:
+    """The page load sent the tab to the page that says its session was refused."""
+    return any(
+        event.get("name") == "_redirect"
+        and str(event.get("payload", {}).get("path", "")) == "/session-refused"
+        for message in answer
+        for event in message.get("events") or []
+    )
+
+
 def _toasts(answer: list[dict[str, Any]]) -> str:
     return " ".join(
         str(event.get("payload", {}).get("function", ""))
@@ -219,8 +229,11 @@ async def test_tokens_for_another_instance_are_refused(arena: Arena, victim: Mem
             await client.call(f"{AUTH}.set_session", {"token": token}, pathname="/members")
             assert not _signed_in(client), name  # refused, and the previous identity dropped
             assert _redirects_to_sign_in(await _save(client, {"form_data": {"bio": name}})), name
+            # The browser holds a session the backend refuses: the page says so (rather
+            # than /sign-in, where Clerk would bounce it back) and sends no profile.
             answer = await client.call(f"{MEMBERS}.on_load", pathname="/members")
-            assert _redirects_to_sign_in(answer), name
+            assert _redirects_to_session_refused(answer), name
+            assert _no_profile_delivered(answer), name
         assert arena.snapshot() == before
         arena.assert_clean(client, victim)
     finally:
