@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from clerk_app import schema, services
 from clerk_app.clerk.api import ClerkAPIError, UserNotFound
 from clerk_app.db import async_session_scope, execute_one
-from clerk_app.models import User, UserPublic, validate_profile
+from clerk_app.models import ProfileUpdate, User, UserPublic, validate_profile
 from clerk_app.profile_form import BIO_MAX_LENGTH, FIELD_MAX_LENGTH
 from clerk_app.profiles import update_parameters
 from clerk_app.sync import UserWithoutEmail, is_current, sync_user
@@ -273,17 +273,66 @@ def check_form(form: object) -> dict[str, str]:
     return cleaned
 
 
+class ProfileChanged(Exception):
+    """The save was refused: a field the user changed was changed elsewhere meanwhile.
+
+    ``current`` is the stored profile now; nothing was written.
+    """
+
+    def __init__(self, current: UserPublic) -> None:
+        super().__init__("profile changed elsewhere")
+        self.current = current
+
+
+def form_values(profile: UserPublic) -> dict[str, str]:
+    """``profile``'s app-managed fields as the form shows them (checkbox: "on" / "")."""
+    values = profile.model_dump(include=set(PROFILE_FIELDS))
+    return {
+        field: ("on" if values[field] else "")
+        if field == "email_notifications"
+        else str(values[field] or "")
+        for field in PROFILE_FIELDS
+    }
+
+
+def stored_values(profile: UserPublic) -> dict[str, Any]:
+    """``profile``'s app-managed fields as stored: what a guarded save expects."""
+    return profile.model_dump(include=set(PROFILE_FIELDS))
+
+
 async def save_profile(
-    user_id: str, form: dict[str, str]
+    user_id: str,
+    form: dict[str, str],
+    *,
+    shown: Mapping[str, str] | None = None,
+    expected: Mapping[str, Any] | None = None,
 ) -> tuple[UserPublic | None, dict[str, str]]:
-    """Validate and save; ``(profile, {})`` or ``(None, {field: error_code})``."""
+    """Validate and save; ``(profile, {})`` or ``(None, {field: error_code})``.
+
+    With ``shown`` (what the form was showing, :func:`form_values`) and ``expected``
+    (the stored values it came from, :func:`stored_values`), only the fields the user
+    changed are written, and only if nobody changed them meanwhile
+    (:mod:`clerk_app.profiles`): :class:`ProfileChanged` otherwise.
+    """
     update, errors = validate_profile(form)
     if update is None:
         return None, errors
-    stmt, params = update_parameters(user_id, update)
+    if shown is not None and expected is not None:
+        changed = {f for f, v in form.items() if v != shown.get(f, "")}
+        values = {k: v for k, v in update.model_dump(exclude_unset=True).items() if k in changed}
+        if not values:  # nothing to write: the stored profile is the answer
+            current = await _read(user_id)
+            if current is None:
+                raise AccountError("err_user_gone")
+            return current, {}
+        update = ProfileUpdate.model_construct(_fields_set=set(values), **values)
+    stmt, params = update_parameters(user_id, update, expected)
     row = await _run("save_unavailable", lambda: execute_one(stmt, params, DB_URL))
     if row is None:
-        raise AccountError("err_user_gone")
+        current = await _read(user_id) if expected is not None else None
+        if current is None:
+            raise AccountError("err_user_gone")
+        raise ProfileChanged(current)
     return UserPublic.model_validate(row), {}
 
 

@@ -52,6 +52,9 @@ def _api_transformer():
 
 app = rx.App(
     api_transformer=_api_transformer(),
+    # Notifications at the top, over the sticky header: forms say how a save went in
+    # place (beside their button), so nothing floats over a field or a button.
+    toaster=rx.toast.provider(position="top-center", close_button=True),
     extra_app_wraps={(45, "AuthRoot"): auth_root},
     head_components=page_head.head_components(),
 )

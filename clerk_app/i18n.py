@@ -140,6 +140,17 @@ FR: dict[str, str] = {
     "save_failed": "Le profil n'a pas été enregistré : corrigez les champs signalés.",
     "save_unavailable": "Enregistrement impossible pour le moment ; réessayez.",
     "session_expired": "Votre session a expiré : reconnectez-vous.",
+    "save_conflict": "Rien n'a été enregistré : choisissez ci-dessus quelle version garder.",
+    "stale_load": "Ce profil a été modifié ailleurs (un autre onglet ou appareil) pendant "
+    "que vous le modifiiez. Vos saisies sont conservées : que voulez-vous garder ?",
+    "stale_save": "Un champ que vous avez modifié a aussi été changé ailleurs (un autre "
+    "onglet ou appareil). Vos saisies sont conservées : que voulez-vous garder ?",
+    "stale_use_stored": "La version enregistrée",
+    "stale_keep": "Mes saisies",
+    "stale_overwrite": "Mes saisies (enregistrer)",
+    "stored_copy": "Clerk ne répond pas : ces informations sont la copie enregistrée lors "
+    "de la dernière synchronisation.",
+    "checking_session": "Vérification de la session…",
     "err_too_long": "Trop long ({limit} caractères au plus).",
     "err_invalid_url": "Saisissez une adresse http(s) valide.",
     "err_invalid_handle": "Saisissez un nom d'utilisateur, @nom ou l'URL du profil.",
@@ -266,6 +277,16 @@ EN: dict[str, str] = {
     "save_failed": "The profile was not saved: fix the highlighted fields.",
     "save_unavailable": "Cannot save right now; try again.",
     "session_expired": "Your session has expired: sign in again.",
+    "save_conflict": "Nothing was saved: a field you changed was also changed elsewhere meanwhile.",
+    "stale_load": "This profile was changed elsewhere (another tab or device) while you "
+    "were editing it. What you typed is kept: which do you want to keep?",
+    "stale_save": "A field you changed was also changed elsewhere (another tab or device). "
+    "What you typed is kept: which do you want to keep?",
+    "stale_use_stored": "The stored version",
+    "stale_keep": "What I typed",
+    "stale_overwrite": "What I typed (save it)",
+    "stored_copy": "Clerk is not answering: this is the copy stored at the last sync.",
+    "checking_session": "Checking your session…",
     "err_too_long": "Too long (at most {limit} characters).",
     "err_invalid_url": "Enter a valid http(s) address.",
     "err_invalid_handle": "Enter a username, @name or the profile URL.",

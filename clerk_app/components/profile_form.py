@@ -1,10 +1,13 @@
 """The members page's two cards: the Clerk-managed identity, and the app-managed form.
 
-Form inputs are uncontrolled (typing sends nothing to the backend); their ``name`` is
-the model field's, every input has a visible ``<label for=…>``, the form submits with
-a ``type="submit"`` button, and ``MembersState.form_key`` re-mounts the form with the
-stored values after each load or save. Validation messages appear under their field
-(``id="error-<field>"``, ``role="alert"``).
+Form inputs are uncontrolled (typing sends nothing to the backend but a throttled
+"this field was edited", which clears that field's message); their ``name`` is the
+model field's, every input has a visible ``<label for=…>``, the form submits with a
+``type="submit"`` button, and ``MembersState.form_key`` re-mounts the form with stored
+values (see :mod:`clerk_app.state.members` for when). Validation messages appear
+under their field (``id="error-<field>"``, ``role="alert"``); the save's outcome in a
+status line beside the button (``#save-status``), where no notification can cover the
+form; "changed elsewhere" in a notice above it (``#stale-notice``) with both choices.
 """
 
 from __future__ import annotations
@@ -48,6 +51,14 @@ def _error(name: str) -> rx.Component:
     )
 
 
+#: At most one "edited" event per field per this many ms while typing.
+EDITED_THROTTLE_MS = 1000
+
+
+def _edited(name: str):
+    return MembersState.field_edited(name).throttle(EDITED_THROTTLE_MS)
+
+
 def _field(name: str, control: rx.Component, **props) -> rx.Component:
     """A labelled control. The control sits inside its <label>, so it needs no id:
     Reflex adds an input's id to the form data as an extra key, which save refuses."""
@@ -60,6 +71,7 @@ def _text_field(name: str, placeholder: str = "") -> rx.Component:
         rx.input(
             name=name,
             default_value=MembersState.profile[name],
+            on_change=_edited(name),
             placeholder=placeholder,
             size="2",
             width="100%",
@@ -75,6 +87,7 @@ def _select(name: str, options: list[tuple[str, str]]) -> rx.Component:
             *(rx.el.option(t(label), value=value) for value, label in options),
             name=name,
             default_value=MembersState.profile[name],
+            on_change=_edited(name),
             style=_NATIVE_CONTROL,
         ),
     )
@@ -91,6 +104,63 @@ def _section(title_key: str, *children: rx.Component, columns: str = "2") -> rx.
     )
 
 
+def _status() -> rx.Component:
+    """The last save's outcome, read out by screen readers, beside the button."""
+    return rx.text(
+        rx.cond(
+            MembersState.status != "",
+            rx.icon(rx.cond(MembersState.status_ok, "check", "circle-alert"), size=15),
+        ),
+        MembersState.status,
+        id="save-status",
+        role="status",
+        aria_live="polite",
+        size="2",
+        color=rx.cond(MembersState.status_ok, rx.color("grass", 11), rx.color("red", 11)),
+        display="flex",
+        align_items="center",
+        gap="0.35rem",
+        flex="1",
+        min_width="12rem",
+    )
+
+
+def _stale_notice() -> rx.Component:
+    """The stored profile changed elsewhere while this form has unsaved edits: choose."""
+    saving = MembersState.stale == "save"
+    return rx.cond(
+        MembersState.stale != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("git-compare-arrows")),
+            rx.vstack(
+                rx.callout.text(rx.cond(saving, t("stale_save"), t("stale_load"))),
+                rx.flex(
+                    rx.button(
+                        t("stale_use_stored"),
+                        type="button",
+                        variant="soft",
+                        on_click=MembersState.use_stored,
+                        id="stale-use-stored",
+                    ),
+                    rx.button(
+                        rx.cond(saving, t("stale_overwrite"), t("stale_keep")),
+                        type="button",
+                        on_click=MembersState.keep_mine,
+                        id="stale-keep-mine",
+                    ),
+                    gap="2",
+                    wrap="wrap",
+                ),
+                spacing="2",
+            ),
+            color_scheme="amber",
+            role="alert",
+            id="stale-notice",
+            width="100%",
+        ),
+    )
+
+
 def profile_form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -101,6 +171,7 @@ def profile_form() -> rx.Component:
                     rx.text_area(
                         name="bio",
                         default_value=MembersState.profile["bio"],
+                        on_change=_edited("bio"),
                         rows="4",
                         width="100%",
                         resize="vertical",
@@ -132,6 +203,7 @@ def profile_form() -> rx.Component:
                         type="checkbox",
                         name="email_notifications",
                         default_checked=MembersState.profile["email_notifications"] == "on",
+                        on_change=_edited("email_notifications"),
                         style={
                             "width": "1.1rem",
                             "height": "1.1rem",
@@ -143,11 +215,16 @@ def profile_form() -> rx.Component:
                     grid_column="1 / -1",
                 ),
             ),
-            rx.hstack(
+            _stale_notice(),
+            rx.flex(
+                _status(),
                 rx.button(
                     rx.icon("save", size=16), t("save"), type="submit", size="3", id="save-profile"
                 ),
                 justify="end",
+                align="center",
+                gap="3",
+                wrap="wrap",
                 width="100%",
             ),
             spacing="5",
@@ -200,6 +277,34 @@ def manage_account() -> rx.Component:
                 rx.icon("settings", size=16), t("manage_account"), variant="soft", disabled=True
             ),
             content=t("manage_account_local"),
+        ),
+    )
+
+
+def stored_copy_notice() -> rx.Component:
+    """Clerk could not be reached: the card shows the stored copy; say so, offer a retry."""
+    return rx.cond(
+        ~MembersState.clerk_current,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("cloud-off")),
+            rx.flex(
+                rx.callout.text(t("stored_copy")),
+                rx.button(
+                    rx.icon("rotate-cw", size=14),
+                    t("welcome_retry"),
+                    size="1",
+                    variant="soft",
+                    on_click=MembersState.on_load,
+                    id="stored-copy-retry",
+                ),
+                gap="3",
+                align="center",
+                wrap="wrap",
+            ),
+            color_scheme="amber",
+            id="stored-copy",
+            role="status",
+            width="100%",
         ),
     )
 

@@ -6,16 +6,16 @@ import reflex as rx
 
 from clerk_app.components.failure import failure_with_retry
 from clerk_app.components.layout import layout
-from clerk_app.components.profile_form import identity_card, profile_form
+from clerk_app.components.profile_form import identity_card, profile_form, stored_copy_notice
 from clerk_app.i18n import t
 from clerk_app.state.members import MembersState
 
 
-def _loading() -> rx.Component:
+def _loading(key: str = "loading") -> rx.Component:
     return rx.center(
         rx.hstack(
             rx.spinner(size="3"),
-            rx.text(t("loading"), color=rx.color("gray", 11)),
+            rx.text(t(key), color=rx.color("gray", 11)),
             spacing="3",
             align="center",
         ),
@@ -27,6 +27,7 @@ def _loading() -> rx.Component:
 def _content() -> rx.Component:
     return rx.vstack(
         rx.heading(t("members_title"), size="8", letter_spacing="-0.02em"),
+        stored_copy_notice(),
         identity_card(),
         rx.card(
             rx.vstack(
@@ -45,6 +46,9 @@ def _content() -> rx.Component:
         spacing="5",
         width="100%",
         id="members",
+        # While the session is re-checked the form is hidden, not unmounted: a reconnect
+        # keeps what was typed.
+        display=rx.cond(MembersState.checking, "none", "flex"),
     )
 
 
@@ -54,6 +58,7 @@ def page() -> rx.Component:
             MembersState.load_error != "",
             failure_with_retry(MembersState.load_error, MembersState.on_load, id_prefix="members"),
         ),
+        rx.cond(MembersState.checking, _loading("checking_session")),
         rx.cond(MembersState.loaded, _content(), _loading()),
         width="48rem",
     )

@@ -3,16 +3,29 @@
 * ``on_load`` (after the auth check): Clerk-managed fields fresh from Clerk (from the
   token's custom claims, or one Backend API call), synced into the row on the way, and
   the app-managed fields from the database. Not signed in → /sign-in, and back here
-  after signing in.
+  after signing in. When Clerk cannot be reached, the stored copy is shown and the page
+  says so (``clerk_current``), with a retry.
 * ``save_profile(form_data)``: the guard first, then the form's shape (a dict of known
   field names to strings: Reflex coerces event payloads loosely, so this is checked
-  here), then validation; invalid → inline messages and nothing saved; saved → toast,
-  and the theme and language apply at once.
+  here), then validation; invalid → a message under each field (until that field is
+  edited, :meth:`MembersState.field_edited`) and nothing saved; saved → a status line
+  beside the button (never a toast over the form), and the theme and language apply.
+
+What the user typed is never thrown away behind their back. The form is uncontrolled
+(typing sends nothing); ``form_key`` re-mounts it with stored values, and only:
+
+* after this tab's own save, or on a load when the form holds no unsaved edits (asked
+  of the browser, :data:`FORM_EDITED_JS`);
+* when the user picks "show the stored version" after being told the profile changed
+  elsewhere (``stale``): another tab's save seen on a reload, or a save of ours refused
+  because a field we changed was changed there too (:class:`account.ProfileChanged`).
+
+A tab whose session is being re-checked (a reconnect, a new socket) hides the form
+rather than unmounting it (``checking``), so a reconnect keeps what was typed.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import datetime
 from typing import Any
@@ -26,7 +39,26 @@ from clerk_app.state.ui import UIState
 
 logger = logging.getLogger(__name__)
 
-EMPTY_PROFILE: dict[str, str] = {field: "" for field in account.PROFILE_FIELDS}
+EMPTY_PROFILE: dict[str, str] = dict.fromkeys(account.PROFILE_FIELDS, "")
+
+#: True when the profile form holds values other than the ones it was mounted with.
+FORM_EDITED_JS = """(() => {
+  const form = document.getElementById("profile-form");
+  if (!form) return false;
+  return [...form.elements].some((el) => {
+    if (!el.name) return false;
+    if (el.type === "checkbox") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT") {
+      const initial = [...el.options].find((o) => o.defaultSelected) || el.options[0];
+      return el.value !== (initial ? initial.value : "");
+    }
+    return "defaultValue" in el && el.value !== el.defaultValue;
+  });
+})()"""
+#: Submit the profile form again, as its save button would.
+RESUBMIT_JS = 'document.getElementById("profile-form")?.requestSubmit()'
+#: Why the "changed elsewhere" notice shows: seen on a load, or a save refused.
+STALE_ON_LOAD, STALE_ON_SAVE = "load", "save"
 
 
 def _when(value: datetime | None, lang: str) -> str:
@@ -36,37 +68,48 @@ def _when(value: datetime | None, lang: str) -> str:
     return value.strftime(pattern)
 
 
-@functools.cache
-def _saved_toast(lang: str) -> Any:
-    """The "saved" toast, built once per language (building a toast's event is not free)."""
-    return rx.toast.success(i18n.text(lang, "saved"))
-
-
 class MembersState(rx.State):
     loaded: bool = False
+    #: The session is being re-checked (a new socket): the form is hidden, not unmounted.
+    checking: bool = False
     #: Clerk-managed fields (shown read-only): email, first_name, last_name, username,
     #: image_url, full_name.
     clerk: dict[str, str] = {}  # noqa: RUF012
     #: False when Clerk could not be reached and the stored copy is shown.
     clerk_current: bool = True
-    #: App-managed fields as the form shows them (email_notifications: "on" / "").
+    #: App-managed fields as the form was mounted with them (email_notifications: "on"/"").
     profile: dict[str, str] = EMPTY_PROFILE
     created_at: str = ""
     synced_at: str = ""
     #: field -> translated message, for the inline errors.
     errors: dict[str, str] = {}  # noqa: RUF012
     load_error: str = ""
-    #: Bumped whenever new values are shown, so the uncontrolled form re-mounts with them.
+    #: The outcome of the last save, beside the save button ("" once the form is edited).
+    status: str = ""
+    status_ok: bool = True
+    #: The stored profile changed elsewhere while this form has unsaved edits: "load"
+    #: (seen on a load) or "save" (our save was refused); "" when not.
+    stale: str = ""
+    #: Bumped whenever stored values replace the form's, so the uncontrolled form re-mounts.
     form_key: int = 0
     #: What is on screen: (row updated_at, synced_at, language); an equal load sends nothing.
     _shown: tuple = ()
+    #: The stored values the next save expects (guarded save, see account.save_profile).
+    _expected: dict[str, Any] = {}  # noqa: RUF012
+    #: A newer stored profile, held back while the user decides (``stale``).
+    _pending: UserPublic | None = None
 
     @rx.event
     async def on_load(self):
         auth = await self.get_state(AuthState)
         if not auth._wait_for_check(MembersState.on_load):
-            self.loaded = False  # nothing from an earlier visit while the session is checked
+            # Nothing shown while the session is checked; a form already there is only
+            # hidden, so a reconnect does not throw away what was typed.
+            if self.loaded and not self.checking:
+                self.checking = True
             return auth._ask_for_report()
+        if self.checking:
+            self.checking = False
         try:
             user_id = auth._verified_user_id()
         except NotSignedIn:
@@ -78,14 +121,64 @@ class MembersState(rx.State):
         except account.AccountError as exc:
             logger.warning("members load failed: %s", exc)
             self.load_error = i18n.text(ui.lang, exc.key)
-            return
+            return None
         if self.load_error:
             self.load_error = ""
         if self.clerk_current != current:
             self.clerk_current = current
-        if not self.loaded or self._shown != (profile.updated_at, profile.synced_at, ui.lang):
-            self._show(profile, ui.lang)
         ui._apply(profile.theme, profile.language)
+        if self.loaded and self._shown == (profile.updated_at, profile.synced_at, ui.lang):
+            return None
+        if not self.loaded:
+            self._show(profile, ui.lang)
+            return None
+        if account.form_values(profile) == self.profile:  # only Clerk's side moved
+            self._show(profile, ui.lang, form=False)
+            return None
+        # The stored values moved (another tab, another device): replace the form only
+        # if it holds no unsaved edits, which only the browser knows.
+        self._show(profile, ui.lang, form=False)
+        self._pending = profile
+        return rx.call_script(FORM_EDITED_JS, callback=MembersState.pending_seen)
+
+    @rx.event
+    async def pending_seen(self, edited: Any):
+        """The browser's answer to :data:`FORM_EDITED_JS` after a load found newer values."""
+        if self._pending is None:
+            return
+        if edited is True:
+            self.stale = STALE_ON_LOAD
+            return
+        ui = await self.get_state(UIState)
+        self._show(self._pending, ui.lang)
+
+    @rx.event
+    async def use_stored(self):
+        """The user chose the stored version over their unsaved edits."""
+        if self._pending is not None:
+            ui = await self.get_state(UIState)
+            self._show(self._pending, ui.lang)
+
+    @rx.event
+    def keep_mine(self):
+        """The user keeps their edits: the next save applies them over the stored values.
+
+        After a refused save, that save runs again at once.
+        """
+        if self._pending is None:
+            return None
+        self._expected = account.stored_values(self._pending)
+        self._pending = None
+        after_save, self.stale = self.stale == STALE_ON_SAVE, ""
+        return rx.call_script(RESUBMIT_JS) if after_save else None
+
+    @rx.event
+    def field_edited(self, name: str):
+        """A field was edited: its message (and the last save's status) has had its say."""
+        if isinstance(name, str) and name in self.errors:
+            self.errors = {key: text for key, text in self.errors.items() if key != name}
+        if self.status:
+            self.status = ""
 
     @rx.event
     async def save_profile(self, form_data: dict[str, Any]):
@@ -101,20 +194,24 @@ class MembersState(rx.State):
             form = account.check_form(form_data)
         except ValueError as exc:
             logger.info("save_profile refused: %s", exc)
-            return rx.toast.error(i18n.text(ui.lang, "err_invalid_value"))
+            return self._report(ui.lang, "err_invalid_value", ok=False)
+        base = {"shown": self.profile, "expected": self._expected} if self._expected else {}
         try:
-            saved, errors = await account.save_profile(user_id, form)
+            saved, errors = await account.save_profile(user_id, form, **base)
+        except account.ProfileChanged as exc:
+            self._pending, self.stale = exc.current, STALE_ON_SAVE
+            return self._report(ui.lang, "save_conflict", ok=False)
         except account.AccountError as exc:
-            return rx.toast.error(i18n.text(ui.lang, exc.key))
+            return self._report(ui.lang, exc.key, ok=False)
         if saved is None:
             self.errors = {
                 field: i18n.text(ui.lang, f"err_{code}", limit=account.length_limit(field))
                 for field, code in errors.items()
             }
-            return rx.toast.error(i18n.text(ui.lang, "save_failed"))
+            return self._report(ui.lang, "save_failed", ok=False)
         ui._apply(saved.theme, saved.language)
         self._show(saved, ui.lang)
-        return _saved_toast(ui.lang)
+        return self._report(ui.lang, "saved", ok=True)
 
     @rx.event
     async def forget(self):
@@ -135,10 +232,16 @@ class MembersState(rx.State):
             return MembersState.on_load
         return rx.redirect(routes.INDEX)
 
-    def _show(self, profile: UserPublic, lang: str) -> None:
-        """Show ``profile``; only the vars whose value changed go to the browser."""
+    def _report(self, lang: str, key: str, *, ok: bool) -> None:
+        """The save's outcome, in the status line beside the save button."""
+        self.status, self.status_ok = i18n.text(lang, key), ok
+
+    def _show(self, profile: UserPublic, lang: str, *, form: bool = True) -> None:
+        """Show ``profile``; only the vars whose value changed go to the browser.
+
+        ``form=False``: everything but the form, which keeps what it shows.
+        """
         full_name = " ".join(p for p in (profile.first_name, profile.last_name) if p)
-        values = profile.model_dump()
         shown: dict[str, Any] = {
             "clerk": {
                 "email": profile.email or "",
@@ -148,22 +251,20 @@ class MembersState(rx.State):
                 "image_url": profile.image_url or "",
                 "full_name": full_name or profile.username or profile.email or "",
             },
-            "profile": {
-                field: ("on" if values[field] else "")
-                if field == "email_notifications"
-                else str(values[field] or "")
-                for field in account.PROFILE_FIELDS
-            },
             "created_at": _when(profile.created_at, lang),
             "synced_at": _when(profile.synced_at, lang),
-            "errors": {},
             "loaded": True,
         }
+        if form:
+            shown |= {"profile": account.form_values(profile), "errors": {}, "stale": ""}
         for name, value in shown.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
         self._shown = (profile.updated_at, profile.synced_at, lang)
-        self.form_key += 1
+        if form:
+            self._expected = account.stored_values(profile)
+            self._pending = None
+            self.form_key += 1
 
 
 AuthState.on_identity_change(MembersState.forget)

@@ -94,8 +94,18 @@ def test_invalid_website_is_refused_with_a_message_and_nothing_saved(app, page):
 
     expect(page.locator("#error-website")).to_be_visible()
     expect(page.locator("#error-website")).to_contain_text("http")
+    expect(page.locator("#save-status")).to_contain_text("corrigez les champs signalés")
+    expect(_field(page, "bio")).to_have_value("should not be saved")  # typed input kept
     [row] = db_rows(app, email=email)
     assert row["bio"] is None and row["website"] is None
+
+    # The message stays until that field is edited; other fields' edits leave it.
+    _field(page, "company").fill("Petit & Fils")
+    page.wait_for_timeout(1500)  # the time for a (wrongly) cleared message to vanish
+    expect(page.locator("#error-website")).to_be_visible()
+    _field(page, "website").fill("https://carol.example.com")
+    expect(page.locator("#error-website")).to_have_count(0)
+    expect(page.locator("#save-status")).to_have_text("")
 
 
 def test_sign_out_then_members_sends_to_sign_in_and_back_after_signing_in(app, page):
@@ -156,7 +166,42 @@ def test_same_user_in_two_tabs_both_work_and_share_one_row(app, new_context):
 
     rows = db_rows(app, email=email)
     assert len(rows) == 1
-    assert rows[0]["location"] == "Tab Two City"
+    # Each tab wrote the field it changed; neither erased the other's with its stale copy.
+    assert (rows[0]["company"], rows[0]["location"]) == ("Tab One Inc", "Tab Two City")
+
+
+def test_the_same_field_saved_in_two_tabs_asks_instead_of_overwriting(app, new_context):
+    context = new_context()
+    tab1, tab2 = context.new_page(), context.new_page()
+    email = unique_email("hana")
+    sign_up(tab1, app, email, "Hana", "Deux")
+    tab2.goto(app.url + routes.MEMBERS)
+    wait_for_members(tab2, email)
+
+    _field(tab2, "bio").fill("Typed in tab two")  # not saved yet
+    _field(tab1, "bio").fill("Saved in tab one")
+    tab1.locator("#profile-form button[type=submit]").click()
+    expect(tab1.locator("#save-status")).to_have_text("Profil enregistré.")
+
+    tab2.locator("#profile-form button[type=submit]").click()
+    expect(tab2.locator("#stale-notice")).to_be_visible()
+    expect(tab2.locator("#save-status")).to_contain_text("Rien n'a été enregistré")
+    expect(_field(tab2, "bio")).to_have_value("Typed in tab two")  # kept
+    assert db_rows(app, email=email)[0]["bio"] == "Saved in tab one"  # not overwritten
+    screenshot(tab2, "members-changed-elsewhere-fr-light-desktop")
+
+    tab2.locator("#stale-keep-mine").click()  # the user's choice: their version, saved
+    expect(tab2.locator("#save-status")).to_have_text("Profil enregistré.")
+    expect(tab2.locator("#stale-notice")).to_have_count(0)
+    assert db_rows(app, email=email)[0]["bio"] == "Typed in tab two"
+
+    _field(tab1, "bio").fill("Tab one again")
+    tab1.locator("#profile-form button[type=submit]").click()
+    expect(tab1.locator("#stale-notice")).to_be_visible()
+    tab1.locator("#stale-use-stored").click()  # the other choice: the stored version
+    expect(_field(tab1, "bio")).to_have_value("Typed in tab two")
+    expect(tab1.locator("#stale-notice")).to_have_count(0)
+    assert db_rows(app, email=email)[0]["bio"] == "Typed in tab two"
 
 
 def test_welcome_shows_progress_then_a_retry_when_clerk_fails(app, page):

@@ -182,3 +182,65 @@ async def test_save_profile_validates_then_updates_only_that_user(database, api,
     assert saved.email_notifications is False  # the unticked checkbox
     assert row(database, other["id"]).bio is None
     assert await account.load_preferences(user["id"]) == ("light", "fr")
+
+
+@pytest.fixture
+def any_database(database_url, monkeypatch):
+    """SQLite and PostgreSQL: the guarded save's ``IS NOT DISTINCT FROM`` differs in SQL."""
+    with migrated(database_url) as url:
+        monkeypatch.setattr(account, "DB_URL", url)
+        yield url
+
+
+async def test_two_tabs_saving_different_fields_keep_both(any_database, api, user):
+    """A guarded save writes only the fields this tab changed: another tab's are kept."""
+    start = await account.sync_account(user["id"], _claims(user))
+    shown, expected = account.form_values(start), account.stored_values(start)
+    tab1 = account.check_form({**shown, "company": "Tab One Inc"})
+    tab2 = account.check_form({**shown, "location": "Tab Two City"})
+    await account.save_profile(user["id"], tab1, shown=shown, expected=expected)
+    saved, _ = await account.save_profile(user["id"], tab2, shown=shown, expected=expected)
+    assert (saved.company, saved.location) == ("Tab One Inc", "Tab Two City")
+    stored = row(any_database, user["id"])
+    assert (stored.company, stored.location) == ("Tab One Inc", "Tab Two City")
+
+
+async def test_the_same_field_changed_in_two_tabs_is_refused_not_overwritten(
+    any_database, api, user
+):
+    start = await account.sync_account(user["id"], _claims(user))
+    shown, expected = account.form_values(start), account.stored_values(start)
+    await account.save_profile(
+        user["id"], account.check_form({**shown, "bio": "first"}), shown=shown, expected=expected
+    )
+    with pytest.raises(account.ProfileChanged) as refused:
+        await account.save_profile(
+            user["id"],
+            account.check_form({**shown, "bio": "second", "company": "Also typed"}),
+            shown=shown,
+            expected=expected,
+        )
+    assert refused.value.current.bio == "first"
+    stored = row(any_database, user["id"])
+    assert (stored.bio, stored.company) == ("first", None)  # nothing of the refused save
+
+    # The user keeps their version: the save expects what is stored now, and lands.
+    rebased = account.stored_values(refused.value.current)
+    saved, _ = await account.save_profile(
+        user["id"],
+        account.check_form({**shown, "bio": "second", "company": "Also typed"}),
+        shown=shown,
+        expected=rebased,
+    )
+    assert (saved.bio, saved.company) == ("second", "Also typed")
+
+
+async def test_a_save_that_changes_nothing_writes_nothing(database, api, user):
+    start = await account.sync_account(user["id"], _claims(user))
+    shown, expected = account.form_values(start), account.stored_values(start)
+    before = row(database, user["id"]).updated_at
+    saved, errors = await account.save_profile(
+        user["id"], account.check_form(dict(shown)), shown=shown, expected=expected
+    )
+    assert errors == {} and saved.updated_at == start.updated_at
+    assert row(database, user["id"]).updated_at == before

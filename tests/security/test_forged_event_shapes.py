@@ -1,8 +1,8 @@
 """Malformed, mistyped and oversized events, and a flood of them: refused, logged safely.
 
 Reflex coerces event arguments loosely (``"7"`` becomes 7, ``1.5`` passes for an int), so
-the handlers check shapes themselves. Each bad payload must end in a clear refusal (a
-toast from our handler, or Reflex's own error toast for a wrong signature), write
+the handlers check shapes themselves. Each bad payload must end in a clear refusal (the
+form's status line from our handler, or Reflex's own error toast for a wrong signature), write
 nothing, and leave the session working. A flood of bad events, sent with credentials in
 the request headers and URL, must leave the server healthy and its log free of those
 credentials and bounded in size (:mod:`clerk_app.log_safety`).
@@ -54,9 +54,16 @@ BAD_TOKENS: list[tuple[str, dict[str, Any]]] = [
 
 
 def _refused(answer: list[dict[str, Any]]) -> bool:
-    """A toast (ours or Reflex's error toast) or a sign-in redirect came back."""
+    """Our refusal in the form's status line, Reflex's error toast (a wrong signature),
+    or a sign-in redirect came back."""
     text = str(answer)
-    return "__toast" in text or "/sign-in" in text
+    if "__toast" in text or "/sign-in" in text:
+        return True
+    return any(
+        members.get("status_ok_rx_state_") is False and members.get("status_rx_state_")
+        for message in answer
+        for members in [(message.get("delta") or {}).get(MEMBERS) or {}]
+    )
 
 
 @pytest.fixture(scope="module")

@@ -48,7 +48,7 @@ def test_payloads_in_free_text_fields_are_stored_and_shown_as_text(app, arena: A
         expected = dict.fromkeys(TEXT_FIELDS, payload)
         save_and_wait_until_stored(page, answers, lambda: arena.row(clerk_id), expected)
         if n == 0:
-            expect(page.locator("[data-sonner-toast]").first).to_contain_text("Profil enregistré")
+            expect(page.locator("#save-status")).to_contain_text("Profil enregistré")
         for name in TEXT_FIELDS:  # shown back exactly, as text
             expect(field(page, name)).to_have_value(payload)
         assert_inert(page, scripts_before=scripts)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.conftest import throwaway_pg_database
+from tests.e2e.conftest import screenshot
 from tests.security.browser import field, save, unique_email
 from tests.security.conftest import Arena
 from tests.utils import app_server as servers
@@ -102,10 +103,9 @@ def _submit_sign_up(page, app: AppServer, email: str) -> None:
     page.locator("#local-sign-up-form button[type=submit]").click()
 
 
-def _toast(page, text: str) -> None:
-    expect(page.locator("[data-sonner-toast]").filter(has_text=text).first).to_be_visible(
-        timeout=30_000
-    )
+def _status(page, text: str) -> None:
+    """The save's outcome, in the status line beside the save button."""
+    expect(page.locator("#save-status")).to_contain_text(text, timeout=30_000)
 
 
 # -- Clerk failing -------------------------------------------------------------------------
@@ -140,11 +140,18 @@ def test_members_with_clerk_down_shows_the_stored_profile(app, arena: Arena, pag
     page.wait_for_url("**/members")
     field(page, "company").fill("Navy")
     save(page)
-    _toast(page, SAVED)
+    _status(page, SAVED)
     _faults(arena, fail_probability=1.0)
     page.reload()
     expect(page.locator("#member-email")).to_have_text(email, timeout=30_000)
     expect(field(page, "company")).to_have_value("Navy")
+    # The page says it shows the stored copy, and its retry brings Clerk's fields back.
+    expect(page.locator("#stored-copy")).to_contain_text("copie enregistrée")
+    screenshot(page, "members-stored-copy-fr-light-desktop")
+    _faults(arena, reset=True)
+    page.locator("#stored-copy-retry").click()
+    expect(page.locator("#stored-copy")).to_have_count(0, timeout=30_000)
+    expect(page.locator("#member-email")).to_have_text(email)
 
 
 # -- the database failing ------------------------------------------------------------------
@@ -181,13 +188,13 @@ def test_saving_with_the_database_failing_keeps_the_form_then_saves(
     else:
         proxy.cut_when(b"UPDATE", times=2)  # the save and its automatic retry
     save(page)
-    _toast(page, SAVE_FAILED)
+    _status(page, SAVE_FAILED)
     expect(field(page, "bio")).to_have_value("Wrote the first compiler.")  # nothing typed is lost
     [row] = _rows(arena, email)
     assert (row["bio"], row["company"]) == (None, None)
     proxy.accept()
     save(page)  # the retry is the same button
-    _toast(page, SAVED)
+    _status(page, SAVED)
     deadline = time.monotonic() + 10
     while _rows(arena, email)[0]["bio"] is None and time.monotonic() < deadline:
         time.sleep(0.1)
