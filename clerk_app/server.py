@@ -71,7 +71,7 @@ def build_api() -> Starlette:
     ]
     emulator = services.get_local_emulator()
     if emulator is not None and settings.mode == "local" and not settings.is_production:
-        from clerk_app.clerk.emulator import create_emulator_app
+        from clerk_emulator import create_emulator_app
 
         api_routes.append(Mount(EMULATOR_PATH, app=create_emulator_app(emulator)))
     log_webhook_configuration(services.webhook_signing_secret)

@@ -17,12 +17,13 @@ import asyncio
 import threading
 from typing import TYPE_CHECKING
 
-from clerk_app.settings import get_settings
+from clerk_app import routes
+from clerk_app.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from clerk_app.clerk.api import ClerkAPI
-    from clerk_app.clerk.emulator import Emulator
     from clerk_app.clerk.tokens import TokenVerifier
+    from clerk_emulator import Emulator
 
 _lock = threading.Lock()
 _verifier: TokenVerifier | None = None
@@ -39,13 +40,33 @@ def get_local_emulator() -> Emulator | None:
         return None
     with _lock:
         if _emulator is None:
-            from clerk_app.clerk.emulator import Emulator
-
-            # Issuer and Backend API = settings.emulator_url; keys, secrets and users in
-            # settings.clerk_emulator_dir; tokens for the frontend origin; webhooks to our
-            # own /api/webhooks/clerk, signed with the secret webhook_signing_secret() gives.
-            _emulator = Emulator.for_local_mode(settings)
+            _emulator = local_emulator(settings)
         return _emulator
+
+
+def local_emulator(settings: Settings) -> Emulator:
+    """A new emulator standing in for Clerk in local mode, wired to ``settings``.
+
+    Issuer and Backend API base are ``settings.emulator_url``; keys, secrets and users
+    live in ``settings.clerk_emulator_dir``; tokens are for ``settings.authorized_parties``;
+    webhooks go to the app's own endpoint, signed with the configured signing secret if
+    there is one, else the emulator's persisted one.
+
+    Raises:
+        ValueError: the settings are not local mode (Clerk keys set, or production).
+    """
+    if settings.mode != "local" or settings.is_production:
+        raise ValueError("the Clerk emulator only runs in local (development) mode")
+    from clerk_emulator import Emulator
+
+    signing = settings.clerk_webhook_signing_secret
+    return Emulator(
+        issuer=settings.emulator_url,
+        data_dir=settings.clerk_emulator_dir,
+        authorized_party=settings.authorized_parties,
+        webhook_url=settings.backend_url.rstrip("/") + routes.API_WEBHOOK,
+        webhook_secret=signing.get_secret_value() if signing else None,
+    )
 
 
 def get_verifier() -> TokenVerifier:

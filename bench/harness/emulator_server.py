@@ -1,7 +1,7 @@
 """The Clerk emulator as its own process, standing in for Clerk's servers in benchmarks.
 
 ``python -m bench.harness.emulator_server --port 8123 --secret-key sk_test_…`` serves an
-in-memory :class:`~clerk_app.clerk.emulator.Emulator` with uvicorn; its issuer is its
+in-memory :class:`~clerk_emulator.Emulator` with uvicorn; its issuer is its
 own URL. :class:`EmulatorProcess` starts one, waits until it answers, and wraps the
 HTTP calls a benchmark needs (create users, open sessions, fetch session tokens the
 way the browser does, set the fault knobs). A separate process matters: a load
@@ -35,7 +35,7 @@ def main() -> None:
 
     import uvicorn
 
-    from clerk_app.clerk.emulator import Emulator, create_emulator_app
+    from clerk_emulator import Emulator, create_emulator_app
 
     issuer = f"http://127.0.0.1:{args.port}"
     emulator = Emulator(

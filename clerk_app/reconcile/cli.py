@@ -75,7 +75,7 @@ def _connection(args: argparse.Namespace) -> tuple[str, str, str | None]:
     api_url = args.api_url or settings.api_url
     secret = args.secret_key
     if not secret and settings.mode == "local":
-        from clerk_app.clerk.emulator import load_local_secrets
+        from clerk_emulator import load_local_secrets
 
         secret = load_local_secrets(settings.clerk_emulator_dir)[0]
     elif not secret and settings.clerk_secret_key:

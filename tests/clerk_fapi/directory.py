@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from clerk_app.clerk.emulator import EmulatorError
+from clerk_emulator import EmulatorError
 
 
 class SignInRefused(Exception):
@@ -55,7 +55,7 @@ class Directory(Protocol):
 
 
 class EmulatorDirectory:
-    """A :class:`Directory` backed by ``clerk_app.clerk.emulator.Emulator``.
+    """A :class:`Directory` backed by ``clerk_emulator.Emulator``.
 
     Args:
         emulator: the emulator the app uses as its Backend API and JWKS.

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from clerk_app.clerk.emulator import Emulator, create_emulator_app
 from clerk_app.settings import publishable_key_for
+from clerk_emulator import Emulator, create_emulator_app
 
 from .directory import EmulatorDirectory
 from .packages import ClerkBundle, clerk_bundle

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from clerk_app import account, db, i18n, services
 from clerk_app.clerk.api import ClerkAPIError
-from clerk_app.clerk.emulator import clerk_claims
+from clerk_emulator import clerk_claims
 from tests.unit.reflex_states import emulator
 from tests.utils.database import migrated, row, rows
 

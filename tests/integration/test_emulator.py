@@ -24,7 +24,7 @@ from starlette.routing import Route
 from svix.webhooks import Webhook, WebhookVerificationError
 
 from clerk_app.clerk.api import ClerkAPI, ClerkAPIError, UserNotFound
-from clerk_app.clerk.emulator import clerk_claims, load_local_secrets
+from clerk_emulator import clerk_claims, load_local_secrets
 from tests.utils.servers import EmulatorServer, ServerThread
 
 ORIGIN = "http://localhost:3000"

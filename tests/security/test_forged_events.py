@@ -17,7 +17,7 @@ import asyncio
 import time
 from typing import Any
 
-from clerk_app.clerk.emulator import Emulator
+from clerk_emulator import Emulator
 from tests.security.conftest import AUTH, LOCAL_AUTH, MEMBERS, ROOT, UI, WELCOME, Arena, Member
 from tests.utils.reflex_client import ReflexClient
 from tests.utils.tokens import encode_token, hmac_signer, mint, session_claims, signing_key

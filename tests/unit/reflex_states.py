@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import reflex as rx
 
-from clerk_app.clerk.emulator import Emulator
 from clerk_app.clerk.tokens import TokenVerifier
+from clerk_emulator import Emulator
 
 ISSUER = "http://emulator.test/_clerk"
 ORIGIN = "http://localhost:3000"

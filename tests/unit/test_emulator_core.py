@@ -17,17 +17,18 @@ from pathlib import Path
 import jwt
 import pytest
 
-from clerk_app.clerk.emulator import (
+from clerk_app import services
+from clerk_app.settings import Settings
+from clerk_emulator import (
     Emulator,
     EmulatorError,
     clerk_claims,
     create_emulator_app,
     load_local_secrets,
 )
-from clerk_app.clerk.emulator.faults import Faults
-from clerk_app.clerk.emulator.ids import MillisClock
-from clerk_app.clerk.emulator.keys import MAX_PUBLISHED_KEYS, KeyRing
-from clerk_app.settings import Settings
+from clerk_emulator.faults import Faults
+from clerk_emulator.ids import MillisClock
+from clerk_emulator.keys import MAX_PUBLISHED_KEYS, KeyRing
 
 ISSUER = "http://localhost:8000/_clerk"
 ORIGIN = "http://localhost:3000"
@@ -53,7 +54,7 @@ def decode(token: str, emulator: Emulator) -> dict:
 
 
 def test_millis_clock_strictly_increases_within_one_millisecond(monkeypatch):
-    monkeypatch.setattr("clerk_app.clerk.emulator.ids.time.time", lambda: 1_700_000_000.0)
+    monkeypatch.setattr("clerk_emulator.ids.time.time", lambda: 1_700_000_000.0)
     clock = MillisClock()
     values = [clock.now() for _ in range(100)]
     assert values == list(range(1_700_000_000_000, 1_700_000_000_100))
@@ -146,7 +147,7 @@ def test_a_failed_write_leaves_the_previous_state_intact(tmp_path, monkeypatch):
         def crash(src, dst):
             raise OSError("disk full")
 
-        monkeypatch.setattr("clerk_app.clerk.emulator.persist.os.replace", crash)
+        monkeypatch.setattr("clerk_emulator.persist.os.replace", crash)
         with pytest.raises(OSError):
             em.create_user("lost@example.com")
     assert (tmp_path / "state.json").read_bytes() == before
@@ -367,14 +368,14 @@ def test_no_webhook_url_means_no_delivery_and_no_thread(emulator):
 # -- wiring --------------------------------------------------------------------
 
 
-def test_for_local_mode_uses_the_settings(tmp_path):
+def test_the_local_mode_emulator_uses_the_settings(tmp_path):
     settings = Settings(
         _env_file=None,
         backend_url="http://localhost:8123",
         frontend_url="http://localhost:3123",
         clerk_emulator_dir=tmp_path / "emu",
     )
-    with Emulator.for_local_mode(settings) as em:
+    with services.local_emulator(settings) as em:
         assert em.issuer == settings.emulator_url == "http://localhost:8123/_clerk"
         assert em.data_dir == tmp_path / "emu"
         assert em.authorized_parties == settings.authorized_parties == ["http://localhost:3123"]
@@ -386,7 +387,7 @@ def test_for_local_mode_uses_the_settings(tmp_path):
         clerk_emulator_dir=tmp_path / "emu",
         clerk_webhook_signing_secret="whsec_Y29uZmlndXJlZA==",
     )
-    with Emulator.for_local_mode(configured) as em:
+    with services.local_emulator(configured) as em:
         assert em.webhook_secret == "whsec_Y29uZmlndXJlZA=="
 
 
@@ -407,7 +408,7 @@ def test_data_dir_is_git_ignored(tmp_path):
     assert Path(tmp_path / "d" / "state.json").exists() is False  # written on first change
 
 
-def test_for_local_mode_refuses_clerk_mode_settings(tmp_path):
+def test_the_local_mode_emulator_refuses_clerk_mode_settings(tmp_path):
     clerk_mode = Settings(
         _env_file=None,
         clerk_publishable_key="pk_test_Y2xlcmsuZXhhbXBsZS50ZXN0JA",
@@ -415,7 +416,7 @@ def test_for_local_mode_refuses_clerk_mode_settings(tmp_path):
         clerk_emulator_dir=tmp_path,
     )
     with pytest.raises(ValueError, match="local"):
-        Emulator.for_local_mode(clerk_mode)
+        services.local_emulator(clerk_mode)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from clerk_app import i18n, services
-from clerk_app.clerk.emulator.errors import EmulatorError
 from clerk_app.state.local_auth import MAX_FIELD, LocalAuthState
 from clerk_app.state.ui import UIState
+from clerk_emulator.errors import EmulatorError
 from tests.unit.reflex_states import call, emulator, new_tab, substate
 
 

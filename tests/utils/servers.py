@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp
 
-from clerk_app.clerk.emulator import Emulator, create_emulator_app
+from clerk_emulator import Emulator, create_emulator_app
 
 
 class ServerThread:

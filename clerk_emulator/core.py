@@ -2,7 +2,7 @@
 
 Tests and the local-mode app drive it directly (``create_user``,
 ``mint_token`` …) or through the HTTP app built around it
-(:func:`clerk_app.clerk.emulator.app.create_emulator_app`); both paths go
+(:func:`clerk_emulator.app.create_emulator_app`); both paths go
 through the same methods, so every mutation emits the same webhook.
 """
 
@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import errors
 from .faults import Faults
@@ -24,10 +24,7 @@ from .store import UserStore
 from .tokens import SESSION_TOKEN_HEADER, TOKEN_LIFETIME_S, session_claims
 from .webhooks import DEFAULT_RETRY_DELAYS, WebhookSender
 
-if TYPE_CHECKING:
-    from clerk_app.settings import Settings
-
-#: Where the app receives Clerk webhooks (the emulator posts there in local mode).
+#: Where an app built on this template receives Clerk webhooks (``clerk_app.routes``).
 DEFAULT_WEBHOOK_PATH = "/api/webhooks/clerk"
 
 
@@ -79,31 +76,6 @@ class Emulator:
         )
         #: (method, path, status) of recent HTTP requests, newest last.
         self.requests: deque[tuple[str, str, int]] = deque(maxlen=10_000)
-
-    @classmethod
-    def for_local_mode(
-        cls, settings: Settings, *, webhook_path: str | None = DEFAULT_WEBHOOK_PATH
-    ) -> Emulator:
-        """The emulator the app mounts at ``settings.EMULATOR_PATH`` in local mode.
-
-        Issuer and Backend API base are ``settings.emulator_url``; state lives in
-        ``settings.clerk_emulator_dir``; tokens are for ``settings.authorized_parties``;
-        webhooks go to the app's own endpoint, signed with the configured signing
-        secret if there is one, else the persisted one.
-
-        Raises:
-            ValueError: the settings are not local mode (Clerk keys set, or production).
-        """
-        if settings.mode != "local" or settings.is_production:
-            raise ValueError("the Clerk emulator only runs in local (development) mode")
-        signing = settings.clerk_webhook_signing_secret
-        return cls(
-            issuer=settings.emulator_url,
-            data_dir=settings.clerk_emulator_dir,
-            authorized_party=settings.authorized_parties,
-            webhook_url=settings.backend_url.rstrip("/") + webhook_path if webhook_path else None,
-            webhook_secret=signing.get_secret_value() if signing else None,
-        )
 
     @property
     def authorized_party(self) -> str | None:

@@ -12,13 +12,12 @@ inject faults. Modules:
   :mod:`.webhooks` Svix-signed delivery, :mod:`.faults` test knobs,
   :mod:`.local_secrets` the persisted secret key and webhook secret.
 
-In local mode: ``create_emulator_app(Emulator.for_local_mode(settings))`` mounted at
-``settings.EMULATOR_PATH``, or simply :func:`local_emulator_app`.
+It knows nothing of the app: ``clerk_app.services.local_emulator`` builds the one the
+app mounts in local mode from the app's settings. Only that module and the tests import
+this package; a production deployment never does.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from .app import create_emulator_app
 from .core import DEFAULT_WEBHOOK_PATH, Emulator
@@ -27,17 +26,6 @@ from .faults import Faults
 from .local_secrets import load_local_secrets
 from .tokens import clerk_claims
 from .webhooks import Delivery, WebhookSender
-
-if TYPE_CHECKING:
-    from starlette.applications import Starlette
-
-    from clerk_app.settings import Settings
-
-
-def local_emulator_app(settings: Settings) -> Starlette:
-    """The app to mount at ``settings.EMULATOR_PATH`` in local mode (emulator at ``.state``)."""
-    return create_emulator_app(Emulator.for_local_mode(settings))
-
 
 __all__ = [
     "DEFAULT_WEBHOOK_PATH",
@@ -49,5 +37,4 @@ __all__ = [
     "clerk_claims",
     "create_emulator_app",
     "load_local_secrets",
-    "local_emulator_app",
 ]
