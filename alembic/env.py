@@ -1,7 +1,7 @@
 """Alembic environment: the app's metadata, and the database URL from the same settings.
 
 URL, first found wins: ``alembic -x db_url=…``, the ``db_url`` attribute set by
-:func:`clerk_app.db.upgrade`, ``REFLEX_DB_URL``, ``clerk_app.settings`` (default: a
+:func:`clerk_app.schema.upgrade`, ``REFLEX_DB_URL``, ``clerk_app.settings`` (default: a
 SQLite file in ``.data/``). SQLite runs in batch mode (it cannot ALTER most things in
 place).
 """
@@ -15,8 +15,9 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 from alembic import context
-from clerk_app.db import compare_server_default, make_engine, normalise_url
+from clerk_app.db import make_engine, normalise_url
 from clerk_app.models import UTCDateTime  # importing the models registers their tables
+from clerk_app.schema import compare_server_default
 
 config = context.config
 # Called from the CLI only: programmatic runs (tests, the app) keep their own logging.

@@ -2,15 +2,15 @@
 
 N users sign in within 10 s. Each one goes down the path the app's pages take, by
 calling the very functions their handlers call (``clerk_app.services`` and
-``clerk_app.account``), in this process, against the Clerk emulator running in its own
+``clerk_app.members``), in this process, against the Clerk emulator running in its own
 process over a real socket, with the emulator's rate limit set to Clerk's development
 limit (429 with ``Retry-After`` past 100 Backend API requests in any 10 s):
 
 1. sign-in: a session opened in the emulator, its token fetched the way the browser's
    bridge fetches it;
 2. ``AuthState.set_session``: ``TokenVerifier.verify`` (JWKS from the emulator);
-3. ``/welcome``: ``account.sync_account`` (one ``GET /v1/users/{id}``, then the upsert);
-4. ``/members``: ``account.load_member`` (Clerk fields fresh: one more call; when Clerk
+3. ``/welcome``: ``members.sync_account`` (one ``GET /v1/users/{id}``, then the upsert);
+4. ``/members``: ``members.load_member`` (Clerk fields fresh: one more call; when Clerk
    still answers 429 after retries the page shows the stored copy, counted as "stale").
 
 A user "reaches /members" when the four steps succeed; the time is from the sign-in to
@@ -115,7 +115,7 @@ async def storm(
     *,
     naive: bool,
 ) -> Outcome:
-    from clerk_app import account, services
+    from clerk_app import members, services
     from clerk_app.clerk.api import ClerkAPIError
 
     services.reset_services()
@@ -141,9 +141,9 @@ async def storm(
             response.raise_for_status()
             token = await session_token(http, emulator.url, response.json()["session_id"], origin)
             claims = await verifier.verify(token)  # AuthState.set_session
-            await account.sync_account(claims["sub"], claims)  # /welcome on_load
-            _, current = await account.load_member(claims["sub"], claims)  # /members on_load
-        except (account.AccountError, ClerkAPIError, httpx.HTTPError) as exc:
+            await members.sync_account(claims["sub"], claims)  # /welcome on_load
+            _, current = await members.load_member(claims["sub"], claims)  # /members on_load
+        except (members.AccountError, ClerkAPIError, httpx.HTTPError) as exc:
             key = getattr(exc, "key", type(exc).__name__)
             outcome.failures[key] = outcome.failures.get(key, 0) + 1
             return
@@ -187,9 +187,9 @@ def main() -> int:
 
             sqlite_dir = tempfile.mkdtemp(prefix="storm-")
             db_url = f"sqlite:///{sqlite_dir}/storm.db"
-            from clerk_app import db
+            from clerk_app import schema
 
-            db.upgrade(db_url)
+            schema.upgrade(db_url)
             db_name = "SQLite (throwaway file, WAL)"
         else:
             db_url, db_name = pg_url, postgres_version(pg_url) + " (throwaway database)"

@@ -42,7 +42,7 @@ from sqlmodel import Session, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from clerk_app import db
+from clerk_app import db, schema
 from clerk_app.models import User, new_user_id, utcnow
 from clerk_app.sync import sync_user
 
@@ -292,7 +292,7 @@ class ThrowawayPostgres:
 
 
 def bench_database(url: str, *, duration: float, rounds: int, burst_rounds: int) -> bool:
-    db.upgrade(url)
+    schema.upgrade(url)
     engine = pooled_engine(url, 1)
     ping = "on" if engine.pool._pre_ping else "off"
     engine.dispose()

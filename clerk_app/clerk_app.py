@@ -1,9 +1,9 @@
 """The Reflex app object: thin on purpose.
 
 Pages live in :mod:`clerk_app.pages` (one module each, state beside them in
-:mod:`clerk_app.state`), backend routes in :mod:`clerk_app.server`, and the session
+:mod:`clerk_app.state`), backend routes in :mod:`clerk_app.http`, and the session
 bridge plus ``<ClerkProvider>`` in the ``AuthRoot`` app wrap
-(:mod:`clerk_app.clerk.bridge`), which stays mounted across page navigation.
+(:mod:`clerk_app.components.session_bridge`), which stays mounted across page navigation.
 
 A bad configuration stops the app here with one line. The only exception is
 ``reflex export`` (a frontend build): the browser gets the mode and publishable key
@@ -17,14 +17,15 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.environment import environment
 
-from clerk_app import log_safety, logging_setup, page_head, routes, schema
-from clerk_app.clerk.bridge import auth_root
+from clerk_app import log_safety, logging_setup, routes, schema
+from clerk_app.components import page_head
+from clerk_app.components.session_bridge import auth_root
 from clerk_app.pages import index, members, session_refused, sign_in, sign_up, welcome
+from clerk_app.pages.members.state import MembersState
+from clerk_app.pages.session_refused import SessionRefusedState
+from clerk_app.pages.welcome import WelcomeState
 from clerk_app.settings import SettingsError, get_settings
 from clerk_app.state.local_auth import LocalAuthState
-from clerk_app.state.members import MembersState
-from clerk_app.state.session_refused import SessionRefusedState
-from clerk_app.state.welcome import WelcomeState
 
 # Before the app serves anything: no credential reaches a log line (Reflex logs failing
 # events with their request headers), and floods of bad events are rate-limited.
@@ -45,7 +46,7 @@ def _api_transformer():
         schema.on_start(settings)
     for secret in (settings.clerk_secret_key, settings.clerk_webhook_signing_secret):
         log_safety.add_secret(secret.get_secret_value() if secret else None)
-    from clerk_app.server import build_api
+    from clerk_app.http import build_api
 
     return build_api()
 

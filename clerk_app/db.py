@@ -6,28 +6,31 @@
   instead of failing with "database is locked"), foreign keys on, and real
   transactions (SQLAlchemy emits ``BEGIN`` itself, so SAVEPOINTs work; the
   sqlite3 module's legacy mode would silently autocommit them).
-* :func:`session_scope` is the unit of work: commit on success, roll back on error.
-* :func:`async_session_scope` is the same unit of work for the event loop (the page
-  handlers): the same sync ORM code runs through ``AsyncSession.run_sync`` on an async
-  driver (psycopg's async mode, aiosqlite), so a page's query never hops to a worker
-  thread and never waits for the GIL behind the busy event loop.
-* :func:`upgrade` runs ``alembic upgrade head`` in-process (Makefile, tests, CLI, and
-  the dev server's start for a SQLite file: :mod:`clerk_app.schema`); no
-  ``create_all``, and never in production.
+* :func:`async_session_scope` is the unit of work on the event loop (the page
+  handlers), committed on success, rolled back on error: the same sync ORM code runs
+  through ``AsyncSession.run_sync`` on an async driver (psycopg's async mode,
+  aiosqlite), so a page's query never hops to a worker thread and never waits for the
+  GIL behind the busy event loop.
+* :func:`run` is the one async runner the pages' use cases go through: a timeout, and
+  one retry on a lost connection (:class:`Unavailable` otherwise).
+
+Migrations (``alembic upgrade head``, in-process) live in :mod:`clerk_app.schema`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import Session
 
@@ -80,7 +83,7 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_size", ASYNC_POOL_SIZE)
         kwargs.setdefault("max_overflow", 0)
         # No round trip per checkout to test the connection: the page's use cases retry
-        # once on a lost connection instead (see clerk_app.account._run).
+        # once on a lost connection instead (see clerk_app.members._run).
         kwargs.setdefault("pool_pre_ping", False)
         return create_async_engine(parsed, **_postgres_options(kwargs))
     ensure_sqlite_dir(url)
@@ -183,18 +186,6 @@ def new_session(url: str | None = None) -> Session:
     return Session(get_engine(url), expire_on_commit=False)
 
 
-@contextmanager
-def session_scope(url: str | None = None) -> Iterator[Session]:
-    """``with session_scope() as session:`` commits on success, rolls back on error."""
-    with new_session(url) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
 @asynccontextmanager
 async def async_session_scope(url: str | None = None) -> AsyncIterator[AsyncSession]:
     """``async with async_session_scope() as session:``, :func:`session_scope` on the loop.
@@ -228,48 +219,83 @@ async def execute_one(stmt: sa.Executable, params: dict[str, Any], url: str | No
     return None if row is None else dict(row)
 
 
-def _alembic_config(url: str | None) -> Any:
-    from alembic.config import Config
+# -- the runner ---------------------------------------------------------------------------
 
-    config = Config(str(ALEMBIC_INI))
-    config.set_main_option("script_location", str(ALEMBIC_INI.parent / "alembic"))
-    # Passed as an attribute, not an ini option: configparser would choke on "%" in passwords.
-    config.attributes["db_url"] = resolve_url(url)
-    config.attributes["configure_logging"] = False
-    return config
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+#: How long a page waits for the database before saying it is unavailable (the query is
+#: then cancelled and its connection discarded).
+TIMEOUT_S = 15.0
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` (``alembic upgrade head``) on ``url``."""
-    from alembic import command
+class Unavailable(Exception):
+    """The database did not do the work: unreachable, failing, or too slow.
 
-    command.upgrade(_alembic_config(url), revision)
-
-
-def downgrade(url: str | None = None, revision: str = "base") -> None:
-    """Revert migrations down to ``revision`` (default: an empty database)."""
-    from alembic import command
-
-    command.downgrade(_alembic_config(url), revision)
-
-
-def compare_server_default(
-    context: Any,
-    inspected_column: Any,
-    metadata_column: Any,
-    inspected_default: str | None,
-    metadata_default: Any,
-    rendered_metadata_default: str | None,
-) -> bool | None:
-    """Alembic hook: compare random id defaults by function, not by value.
-
-    Alembic compares PostgreSQL defaults by evaluating both expressions, which
-    for a random id always differs. Everything else: Alembic's own comparison.
+    ``sql_error``: the database answered with an error (a missing table, say), as
+    opposed to not answering at all.
     """
-    from clerk_app.models import random_user_id
 
-    arg = getattr(metadata_default, "arg", None)
-    if not isinstance(arg, random_user_id):
-        return None
-    marker = "gen_random_uuid" if context.dialect.name == "postgresql" else "randomblob"
-    return marker not in (inspected_default or "")
+    def __init__(self, detail: str, *, sql_error: bool = False) -> None:
+        super().__init__(detail)
+        self.sql_error = sql_error
+
+
+async def run(work: Callable[[], Awaitable[T]], *, timeout_s: float | None = None) -> T:
+    """``await work()`` (database work on the loop), or :class:`Unavailable`.
+
+    A connection lost under the statement (a server restart or failover, a network
+    reset) is retried once, on a fresh connection: every unit of work the pages run is
+    idempotent (reads, the upsert, an ``UPDATE`` of the values the user sees), so a
+    retry converges, and the pool needs no round trip per checkout to test its
+    connections.
+
+    Gives up after ``timeout_s`` (default :data:`TIMEOUT_S`): a stalled connection (a
+    black-holed network, a wedged server) would otherwise keep the page spinning
+    forever, as the driver has no client-side query timeout. The caller does not wait
+    for the cleanup either: cancelling the query server-side and dropping the
+    connection (psycopg allows itself up to 10 s for that) goes on in the background.
+    """
+    task = asyncio.ensure_future(_retried_once(work))
+    try:
+        done, _ = await asyncio.wait({task}, timeout=TIMEOUT_S if timeout_s is None else timeout_s)
+    except asyncio.CancelledError:  # the event itself was cancelled (a newer navigation)
+        _abandon(task)
+        raise
+    if not done:
+        _abandon(task)
+        logger.warning("database did not answer within %.0f s", TIMEOUT_S)
+        raise Unavailable("database timeout")
+    try:
+        return task.result()
+    except SQLAlchemyError as exc:
+        logger.warning("database error: %s", type(exc).__name__)
+        raise Unavailable(type(exc).__name__, sql_error=True) from exc
+    except OSError as exc:  # a refused connection surfaces as such from some drivers
+        logger.warning("database unreachable: %s", type(exc).__name__)
+        raise Unavailable(type(exc).__name__) from exc
+
+
+async def _retried_once(work: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await work()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        logger.info("database connection lost (%s); retrying once", type(exc.orig).__name__)
+        return await work()
+
+
+#: Cancelled database work still cleaning up (kept referenced until it is done).
+_abandoned: set[asyncio.Future[Any]] = set()
+
+
+def _abandon(task: asyncio.Future[Any]) -> None:
+    task.cancel()
+    _abandoned.add(task)
+    task.add_done_callback(_forget_abandoned)
+
+
+def _forget_abandoned(task: asyncio.Future[Any]) -> None:
+    _abandoned.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.info("abandoned database work ended with %s", type(task.exception()).__name__)

@@ -1,8 +1,9 @@
 """Every UI string, in French (the default, as in the seed) and English.
 
-Pages never spell a sentence: they call :func:`t` with a key, which compiles to a
-small ``lang === "en" ? … : …`` expression on the current language var, so switching
-language re-renders at once without a round trip for strings. Backend handlers that
+Pages never spell a sentence: they call :func:`clerk_app.state.ui.t` with a key, which
+compiles to a small ``lang === "en" ? … : …`` expression on the current language var, so
+switching language re-renders at once without a round trip for strings. This module
+holds the strings only and imports nothing of the app. Backend handlers that
 produce text (toasts, validation messages) use :func:`text` with the language they
 already know. A test checks both tables have the same keys.
 """
@@ -335,12 +336,3 @@ def from_accept_language(header: object) -> Lang:
         if quality > 0 and (best is None or candidate > best):
             best = candidate
     return best[2] if best else DEFAULT_LANG
-
-
-def t(key: str):  # -> rx.Var[str]
-    """The UI string ``key`` in the current language, as a reactive Var."""
-    import reflex as rx
-
-    from clerk_app.state.ui import UIState
-
-    return rx.cond(UIState.lang == "en", EN[key], FR[key])

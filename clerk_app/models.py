@@ -1,31 +1,35 @@
 """The ``user`` and ``processed_webhook`` tables, and the shapes the UI reads and writes.
 
-``User`` holds two kinds of fields:
+Each shape is written once and composed:
 
-* Clerk-managed (``email``, names, ``image_url``, ``username``): written only by
-  :mod:`clerk_app.sync`, from Clerk's data; Clerk is their source of truth.
-* App-managed (``bio`` … ``github``, preferences): written only by
-  :func:`clerk_app.profiles.update_profile`, from :class:`ProfileUpdate`.
+* :class:`ClerkFields` (``email``, names, ``image_url``, ``username``): Clerk-managed,
+  written only by :mod:`clerk_app.sync`, from Clerk's data; Clerk is their source of truth.
+* :class:`ProfileFields` (``bio`` … ``github``, preferences): app-managed, written only
+  by the profile form's guarded ``UPDATE`` (:mod:`clerk_app.profile`).
+* :class:`User` (the table) = both + ids + sync bookkeeping; :class:`UserPublic` (what
+  pages read) = both + the dates a page shows; ``ProfileUpdate`` (the form's rules,
+  in :mod:`clerk_app.profile`) = :class:`ProfileFields` + validators.
 
 ``email`` is unique but nullable: NULL means "released" (see :mod:`clerk_app.sync`),
 which is how a deleted account, or a stale row, gives its address back so the
 account that now owns it in Clerk can sync. Every column a raw ``INSERT`` may
 omit has a server default, including the id.
-
-Form validation lives in :mod:`clerk_app.profile_form` and is re-exported here.
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Field, SQLModel
 
-from clerk_app.profile_form import ProfileUpdate, validate_profile
+Theme = Literal["light", "dark", "system"]
+Language = Literal["fr", "en"]
+THEMES: tuple[str, ...] = get_args(Theme)
+LANGUAGES: tuple[str, ...] = get_args(Language)
 
 USER_ID_LENGTH = 21
 
@@ -87,7 +91,42 @@ def _now_default() -> Any:
     return {"server_default": sa.text("CURRENT_TIMESTAMP")}
 
 
-class User(SQLModel, table=True):
+class ClerkFields(SQLModel):
+    """Clerk-managed: copied from Clerk by the sync, read-only in the app."""
+
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    image_url: str | None = None
+    username: str | None = None
+
+
+class ProfileFields(SQLModel):
+    """App-managed: what the profile form edits. Add a field here (and a migration)."""
+
+    bio: str | None = None
+    company: str | None = None
+    job_title: str | None = None
+    location: str | None = None
+    website: str | None = None
+    twitter: str | None = None
+    linkedin: str | None = None
+    github: str | None = None
+    email_notifications: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    theme: str = Field(default="light", sa_column_kwargs={"server_default": "light"})
+    language: str = Field(default="fr", sa_column_kwargs={"server_default": "fr"})
+
+
+#: The field names of each part, in declaration order.
+CLERK_FIELDS: tuple[str, ...] = tuple(ClerkFields.model_fields)
+PROFILE_FIELDS: tuple[str, ...] = tuple(ProfileFields.model_fields)
+#: The app-managed fields as a new (or tombstoned) row has them.
+PROFILE_DEFAULTS: dict[str, Any] = {
+    name: field.default for name, field in ProfileFields.model_fields.items()
+}
+
+
+class User(ClerkFields, ProfileFields, table=True):
     """One Clerk user, as the app knows it."""
 
     __tablename__ = "user"
@@ -104,26 +143,6 @@ class User(SQLModel, table=True):
         sa_column_kwargs={"server_default": random_user_id()},
     )
     clerk_id: str
-
-    # Clerk-managed.
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    image_url: str | None = None
-    username: str | None = None
-
-    # App-managed.
-    bio: str | None = None
-    company: str | None = None
-    job_title: str | None = None
-    location: str | None = None
-    website: str | None = None
-    twitter: str | None = None
-    linkedin: str | None = None
-    github: str | None = None
-    email_notifications: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
-    theme: str = Field(default="light", sa_column_kwargs={"server_default": "light"})
-    language: str = Field(default="fr", sa_column_kwargs={"server_default": "fr"})
 
     # Sync bookkeeping.
     # Clerk's updated_at (ms) of the data last applied: older deliveries change nothing.
@@ -144,16 +163,12 @@ class User(SQLModel, table=True):
         sa_column_kwargs={**_now_default(), "onupdate": utcnow},
     )
 
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
 
 class ProcessedWebhook(SQLModel, table=True):
     """One webhook delivery already handled, keyed by its ``svix-id`` (stable across retries).
 
     Rows older than the retry window can be pruned
-    (:func:`clerk_app.sync.prune_processed_webhooks`).
+    (:func:`clerk_app.webhooks.prune_processed_webhooks`).
     """
 
     __tablename__ = "processed_webhook"
@@ -165,26 +180,10 @@ class ProcessedWebhook(SQLModel, table=True):
     )
 
 
-class UserPublic(SQLModel):
+class UserPublic(ClerkFields, ProfileFields):
     """What the members page shows: everything but the sync bookkeeping and Clerk's id."""
 
     id: str
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    image_url: str | None = None
-    username: str | None = None
-    bio: str | None = None
-    company: str | None = None
-    job_title: str | None = None
-    location: str | None = None
-    website: str | None = None
-    twitter: str | None = None
-    linkedin: str | None = None
-    github: str | None = None
-    email_notifications: bool = True
-    theme: str = "light"
-    language: str = "fr"
     synced_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
@@ -192,14 +191,3 @@ class UserPublic(SQLModel):
     @classmethod
     def from_user(cls, user: User) -> UserPublic:
         return cls.model_validate(user, from_attributes=True)
-
-
-__all__ = [
-    "ProcessedWebhook",
-    "ProfileUpdate",
-    "User",
-    "UserPublic",
-    "new_user_id",
-    "utcnow",
-    "validate_profile",
-]

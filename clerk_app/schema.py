@@ -92,7 +92,7 @@ def bring_to_head(url: str | None = None) -> SchemaState:
     """``alembic upgrade head`` when migrations are pending; the state found before."""
     state = check(url)
     if state == "behind":
-        db.upgrade(url)
+        upgrade(url)
     return state
 
 
@@ -107,7 +107,7 @@ def on_start(settings: Settings) -> None:
     try:
         state = check()
         if state == "behind" and sqlite_file(settings.db_url) is not None:
-            db.upgrade()
+            upgrade()
             _say(f"database schema brought to head ({', '.join(sorted(head_revisions()))})")
             return
     except Exception as exc:  # a driver error, or a migration that failed
@@ -123,3 +123,53 @@ def _say(line: str) -> None:
     # Printed, like check_config's lines: this runs while ``reflex run`` starts, before
     # any log handler of ours exists, and the developer must see it.
     print(f"clerk_app: {line}", file=sys.stderr, flush=True)
+
+
+# -- migrations (alembic, in-process: Makefile, CLI, tests, the dev server's start) --------
+
+
+def _alembic_config(url: str | None) -> Any:
+    from alembic.config import Config
+
+    config = Config(str(db.ALEMBIC_INI))
+    config.set_main_option("script_location", str(db.ALEMBIC_INI.parent / "alembic"))
+    # Passed as an attribute, not an ini option: configparser would choke on "%" in passwords.
+    config.attributes["db_url"] = db.resolve_url(url)
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` (``alembic upgrade head``) on ``url``."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(url), revision)
+
+
+def downgrade(url: str | None = None, revision: str = "base") -> None:
+    """Revert migrations down to ``revision`` (default: an empty database)."""
+    from alembic import command
+
+    command.downgrade(_alembic_config(url), revision)
+
+
+def compare_server_default(
+    context: Any,
+    inspected_column: Any,
+    metadata_column: Any,
+    inspected_default: str | None,
+    metadata_default: Any,
+    rendered_metadata_default: str | None,
+) -> bool | None:
+    """Alembic hook: compare random id defaults by function, not by value.
+
+    Alembic compares PostgreSQL defaults by evaluating both expressions, which
+    for a random id always differs. Everything else: Alembic's own comparison.
+    """
+    from clerk_app.models import random_user_id
+
+    arg = getattr(metadata_default, "arg", None)
+    if not isinstance(arg, random_user_id):
+        return None
+    marker = "gen_random_uuid" if context.dialect.name == "postgresql" else "randomblob"
+    return marker not in (inspected_default or "")

@@ -59,3 +59,22 @@ def database_url(request) -> str:
     """Run the test once on SQLite and once on PostgreSQL."""
     fixture = "sqlite_database_url" if request.param == "sqlite" else "pg_database_url"
     return request.getfixturevalue(fixture)
+
+
+@pytest.fixture
+def use_database(monkeypatch):
+    """``use_database(url)``: make ``url`` the configured database (``REFLEX_DB_URL``) for
+    the rest of the test, as a deployment would; settings and engines are re-read."""
+    from clerk_app import db
+    from clerk_app.settings import get_settings
+
+    def use(url: str) -> str:
+        monkeypatch.setenv("REFLEX_DB_URL", url)
+        get_settings.cache_clear()
+        db.dispose_engines()
+        return url
+
+    yield use
+    # Before monkeypatch restores the environment: the next reader re-reads it.
+    get_settings.cache_clear()
+    db.dispose_engines()

@@ -90,7 +90,7 @@ def _psycopg(url: str) -> sa.URL:
 @contextmanager
 def throwaway_postgres(prefix: str = "clerk_app_bench") -> Iterator[str]:
     """A fresh PostgreSQL database (plain ``postgresql://`` URL), migrated, dropped afterwards."""
-    from clerk_app import db
+    from clerk_app import db, schema
 
     admin_url = _psycopg(PG_ADMIN_URL)
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
@@ -101,7 +101,7 @@ def throwaway_postgres(prefix: str = "clerk_app_bench") -> Iterator[str]:
         hide_password=False
     )
     try:
-        db.upgrade(url)
+        schema.upgrade(url)
         db.dispose_engines()
         yield url
     finally:

@@ -6,7 +6,7 @@ helpers on top of it. Every component imports from the pinned package so the
 frontend build is reproducible.
 
 The provider is not rendered by these Python wrappers alone: the app's root uses
-:class:`clerk_app.clerk.bridge.AuthRoot`, which renders ``<ClerkProvider>`` (with the
+:class:`clerk_app.components.session_bridge.AuthRoot`, which renders ``<ClerkProvider>`` (with the
 props built by :func:`provider_props`) only when the backend says the app runs in
 clerk mode and a publishable key exists. That is what lets ``reflex export`` build
 the same frontend with or without keys at build time: the key and the mode reach the

@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from clerk_app.i18n import t
+from clerk_app.state.ui import t
 
 
 def failure_with_retry(message: Any, on_retry: Any, *, id_prefix: str) -> rx.Component:

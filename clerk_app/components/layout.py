@@ -13,10 +13,10 @@ import reflex as rx
 
 from clerk_app import routes
 from clerk_app.clerk import components as clerk
-from clerk_app.i18n import t
 from clerk_app.state.auth import AuthState
 from clerk_app.state.config import ClerkConfigState
 from clerk_app.state.local_auth import LocalAuthState
+from clerk_app.state.ui import t
 
 CONTENT_WIDTH = "60rem"
 #: A soft violet glow at the top of every page, over the theme's own background.

@@ -10,8 +10,8 @@ from __future__ import annotations
 import reflex as rx
 
 from clerk_app import routes
-from clerk_app.i18n import t
 from clerk_app.state.local_auth import LocalAuthState
+from clerk_app.state.ui import t
 
 
 def _input(name: str, kind: str = "text", required: bool = False) -> rx.Component:

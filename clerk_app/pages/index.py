@@ -7,9 +7,9 @@ import reflex as rx
 from clerk_app import routes
 from clerk_app.clerk import components as clerk
 from clerk_app.components.layout import layout
-from clerk_app.i18n import t
 from clerk_app.state.auth import AuthState
 from clerk_app.state.config import ClerkConfigState
+from clerk_app.state.ui import t
 
 
 def _cta_signed_out() -> rx.Component:

@@ -12,8 +12,8 @@ from clerk_app import routes
 from clerk_app.clerk import components as clerk
 from clerk_app.components.layout import layout
 from clerk_app.components.local_sign_in import local_sign_in_card
-from clerk_app.i18n import t
 from clerk_app.state.config import ClerkConfigState
+from clerk_app.state.ui import t
 
 
 def clerk_loading() -> rx.Component:

@@ -1,6 +1,6 @@
 """``AuthState``: the verified session, and the one guard every data handler uses.
 
-The session bridge (a small JS component, see :mod:`clerk_app.clerk.bridge`) sends the
+The session bridge (a small JS component, see :mod:`clerk_app.components.session_bridge`) sends the
 current Clerk session token to :meth:`AuthState.set_session` when the page first
 hydrates, on session change, before the 60 s token expires and whenever the backend
 asks for a report; on sign-out it calls :meth:`AuthState.clear_session`. Nothing else
@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 #: no longer trusted (the bridge refreshes well before; this only absorbs clock skew
 #: and the time the refreshed token spends in flight).
 EXPIRY_LEEWAY_S = 5.0
-#: The bridge's hook (see :mod:`clerk_app.clerk.bridge`): report the session now.
+#: The bridge's hook (see :mod:`clerk_app.components.session_bridge`): report the session now.
 REPORT_NOW_JS = "window.clerkAppReport && window.clerkAppReport()"
 
 

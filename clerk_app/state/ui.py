@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from clerk_app import account, i18n
+from clerk_app import i18n, members
 from clerk_app.state.auth import AuthState, NotSignedIn
 
 
@@ -43,7 +43,7 @@ class UIState(rx.State):
             self._user_lang = ""
             self.theme = ""
             return
-        prefs = await account.load_preferences(user_id)
+        prefs = await members.load_preferences(user_id)
         if prefs is not None:
             self._apply(*prefs)
 
@@ -56,3 +56,8 @@ class UIState(rx.State):
 
 
 AuthState.on_identity_change(UIState.load_preferences)
+
+
+def t(key: str) -> rx.Var:
+    """The UI string ``key`` in the current language, as a reactive Var."""
+    return rx.cond(UIState.lang == "en", i18n.EN[key], i18n.FR[key])

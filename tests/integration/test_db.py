@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from clerk_app import db
 from clerk_app.settings import get_settings
+from tests.utils.database import session_scope
 
 
 @pytest.fixture(autouse=True)
@@ -72,10 +73,10 @@ def test_sqlite_savepoints_belong_to_the_transaction(sqlite_database_url):
 
 
 def test_session_scope_commits_or_rolls_back(sqlite_database_url):
-    with db.session_scope(sqlite_database_url) as session:
+    with session_scope(sqlite_database_url) as session:
         session.execute(sa.text("CREATE TABLE t (x INTEGER)"))
         session.execute(sa.text("INSERT INTO t VALUES (1)"))
-    with pytest.raises(RuntimeError), db.session_scope(sqlite_database_url) as session:
+    with pytest.raises(RuntimeError), session_scope(sqlite_database_url) as session:
         session.execute(sa.text("INSERT INTO t VALUES (2)"))
         raise RuntimeError("boom")
     with db.new_session(sqlite_database_url) as session:

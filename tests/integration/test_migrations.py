@@ -32,7 +32,10 @@ def schema_diff(url: str) -> list:
         with engine.connect() as connection:
             context = MigrationContext.configure(
                 connection,
-                opts={"compare_type": True, "compare_server_default": db.compare_server_default},
+                opts={
+                    "compare_type": True,
+                    "compare_server_default": schema.compare_server_default,
+                },
             )
             return compare_metadata(context, SQLModel.metadata)
     finally:
@@ -48,14 +51,14 @@ def tables(url: str) -> set[str]:
 
 
 def test_migrations_match_the_models(database_url):
-    db.upgrade(database_url)
+    schema.upgrade(database_url)
     assert tables(database_url) == TABLES
     assert schema_diff(database_url) == []
 
 
 def test_the_comparison_does_see_a_difference(database_url):
     """Guard against a vacuous comparison: a column the migrations lack is reported."""
-    db.upgrade(database_url)
+    schema.upgrade(database_url)
     engine = db.make_engine(database_url)
     with engine.begin() as connection:
         connection.execute(sa.text('ALTER TABLE "user" ADD COLUMN extra VARCHAR'))
@@ -65,18 +68,18 @@ def test_the_comparison_does_see_a_difference(database_url):
 
 
 def test_upgrade_downgrade_upgrade(database_url):
-    db.upgrade(database_url)
+    schema.upgrade(database_url)
     run(database_url, sync_user_outcome, clerk_user())
-    db.downgrade(database_url, "base")
+    schema.downgrade(database_url, "base")
     assert tables(database_url) == set()
-    db.upgrade(database_url)
+    schema.upgrade(database_url)
     assert tables(database_url) == TABLES
     assert schema_diff(database_url) == []
     db.dispose_engines()
 
 
 def test_raw_sql_inserts_get_server_defaults(database_url):
-    db.upgrade(database_url)
+    schema.upgrade(database_url)
     engine = db.make_engine(database_url)
     with engine.begin() as connection:
         connection.execute(
@@ -150,7 +153,7 @@ def _set_version(url: str, revision: str) -> None:
 
 def test_schema_state_behind_at_head_and_unknown(database_url):
     assert schema.check(database_url) == "behind"  # an empty database: nothing applied
-    db.upgrade(database_url)
+    schema.upgrade(database_url)
     assert schema.check(database_url) == "at_head"
     _set_version(database_url, "9999_from_a_newer_version")
     assert schema.check(database_url) == "unknown"  # migrated by code newer than this
@@ -158,23 +161,25 @@ def test_schema_state_behind_at_head_and_unknown(database_url):
 
 
 def test_schema_state_after_a_downgrade_is_behind(database_url):
-    db.upgrade(database_url)
-    db.downgrade(database_url, "base")
+    schema.upgrade(database_url)
+    schema.downgrade(database_url, "base")
     assert schema.check(database_url) == "behind"
     db.dispose_engines()
 
 
 async def test_schema_state_through_the_async_engine(database_url):
     assert await schema.check_async(database_url) == "behind"
-    db.upgrade(database_url)
+    schema.upgrade(database_url)
     assert await schema.check_async(database_url) == "at_head"
     db.dispose_engines()
 
 
 def test_bring_to_head_migrates_once_then_only_checks(sqlite_database_url, monkeypatch):
     upgrades: list[str | None] = []
-    real_upgrade = db.upgrade
-    monkeypatch.setattr(db, "upgrade", lambda url=None: upgrades.append(url) or real_upgrade(url))
+    real_upgrade = schema.upgrade
+    monkeypatch.setattr(
+        schema, "upgrade", lambda url=None: upgrades.append(url) or real_upgrade(url)
+    )
     assert schema.bring_to_head(sqlite_database_url) == "behind"
     assert tables(sqlite_database_url) == TABLES
     assert schema.bring_to_head(sqlite_database_url) == "at_head"

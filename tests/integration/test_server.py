@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from clerk_app import db, services
-from clerk_app.server import build_api
+from clerk_app import db, schema, services
+from clerk_app.http import build_api
 from clerk_app.settings import get_settings, publishable_key_for
 
 
@@ -35,7 +35,7 @@ def configure(monkeypatch, tmp_path):
 
 async def test_health_is_ok_when_the_database_answers_at_head(configure):
     client = configure()
-    db.upgrade()
+    schema.upgrade()
     response = await client.get("/api/health")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
@@ -52,7 +52,7 @@ async def test_health_is_503_while_migrations_are_pending(configure, mode):
     response = await client.get("/api/health")  # a database with no migration applied
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "schema": "not at head"}
-    db.upgrade()
+    schema.upgrade()
     assert (await client.get("/api/health")).status_code == 200
 
 

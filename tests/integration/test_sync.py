@@ -9,20 +9,19 @@ import pytest
 import sqlalchemy as sa
 
 from clerk_app import db
-from clerk_app.models import ProcessedWebhook, ProfileUpdate, User, UserPublic
-from clerk_app.profiles import update_profile
-from clerk_app.sync import (  # the slow path, for a race
+from clerk_app.models import ProcessedWebhook, User, UserPublic
+from clerk_app.profile import ProfileUpdate
+from clerk_app.sync import (
     SyncOutcome,
     UserWithoutEmail,
-    _resolve_conflicts,
-    claim_webhook,
     clerk_user_data,
     delete_user,
-    prune_processed_webhooks,
     sync_user,
     sync_user_outcome,
 )
-from tests.utils.database import migrated, row, rows, run
+from clerk_app.sync.upsert import _resolve_conflicts  # the slow path, for a race
+from clerk_app.webhooks import claim_webhook, prune_processed_webhooks
+from tests.utils.database import migrated, row, rows, run, session_scope, update_profile
 from tests.utils.factories import clerk_user, updated, with_email
 
 APP_FIELDS = {
@@ -74,7 +73,7 @@ def test_first_sync_creates_the_row_from_clerk_data(url):
 
 def test_sync_user_accepts_keyword_arguments_and_returns_the_row(url):
     clerk = clerk_user()
-    with db.session_scope(url) as session:
+    with session_scope(url) as session:
         user = sync_user(session=session, clerk_user=clerk)
         assert isinstance(user, User) and user in session  # persistent, no reload needed
     assert row(url, clerk["id"]).id == user.id
@@ -153,7 +152,7 @@ def test_sync_never_touches_app_managed_fields(url):
 def test_a_session_object_already_loaded_is_refreshed(url):
     clerk = clerk_user(first_name="Ada")
     run(url, sync_user, clerk)
-    with db.session_scope(url) as session:
+    with session_scope(url) as session:
         loaded = session.scalars(sa.select(User).where(User.clerk_id == clerk["id"])).one()
         returned = sync_user(session, updated(clerk, first_name="Augusta"))
         assert returned is loaded and loaded.first_name == "Augusta"
@@ -161,7 +160,7 @@ def test_a_session_object_already_loaded_is_refreshed(url):
 
 def test_the_returned_user_is_a_clean_persistent_orm_object(url):
     clerk = clerk_user()
-    with db.session_scope(url) as session:
+    with session_scope(url) as session:
         user = sync_user(session, clerk)
         state = sa.inspect(user)
         assert state.persistent and not session.dirty and not session.new
@@ -176,7 +175,7 @@ def test_the_returned_user_is_a_clean_persistent_orm_object(url):
 def test_delete_refreshes_a_user_loaded_in_the_session(url):
     clerk = clerk_user()
     run(url, sync_user, clerk)
-    with db.session_scope(url) as session:
+    with session_scope(url) as session:
         loaded = session.scalars(sa.select(User).where(User.clerk_id == clerk["id"])).one()
         delete_user(session, clerk["id"])
         assert loaded.deleted_at is not None and loaded.email is None
@@ -208,7 +207,7 @@ def test_delete_tombstones_anonymises_and_releases(url):
     run(url, update_profile, clerk["id"], ProfileUpdate(**APP_FIELDS))
     run(url, delete_user, clerk["id"])
     tomb = row(url, clerk["id"])
-    assert tomb.deleted_at is not None and tomb.is_deleted
+    assert tomb.deleted_at is not None and tomb.deleted_at is not None
     for field in ("email", "username", "first_name", "last_name", "image_url"):
         assert getattr(tomb, field) is None, field
     for field in ("bio", "company", "job_title", "location", "website", "twitter", "linkedin"):
@@ -225,13 +224,13 @@ def test_no_update_resurrects_a_deleted_user_whatever_its_timestamp(url):
         result, user = outcome(url, later)
         assert result is SyncOutcome.IGNORED_DELETED
         assert user.deleted_at is not None and user.email is None and user.first_name is None
-    assert row(url, clerk["id"]).is_deleted
+    assert row(url, clerk["id"]).deleted_at is not None
 
 
 def test_delete_before_create_still_wins(url):
     clerk = clerk_user()
     run(url, delete_user, clerk["id"])  # user.deleted delivered first
-    assert row(url, clerk["id"]).is_deleted
+    assert row(url, clerk["id"]).deleted_at is not None
     assert outcome(url, clerk)[0] is SyncOutcome.IGNORED_DELETED
     assert len(rows(url)) == 1 and rows(url)[0].email is None
 
@@ -335,7 +334,7 @@ def test_a_recreated_account_with_the_same_email_syncs(url):
     result, user = outcome(url, new)
     assert result is SyncOutcome.CREATED
     assert (user.email, user.username) == ("ada@example.com", "ada")
-    assert row(url, old["id"]).is_deleted
+    assert row(url, old["id"]).deleted_at is not None
 
 
 def test_a_live_row_holding_a_stale_email_releases_it(url):
@@ -346,7 +345,7 @@ def test_a_live_row_holding_a_stale_email_releases_it(url):
     result, user = outcome(url, new)
     assert result is SyncOutcome.CREATED and user.email == "ada@example.com"
     stale = row(url, old["id"])
-    assert stale.email is None and not stale.is_deleted  # address released, row kept
+    assert stale.email is None and not stale.deleted_at is not None  # address released, row kept
     # Its next data (its current address) fills it back in.
     _, again = outcome(url, with_email(old, "ada.old@example.com", delta_ms=5))
     assert again.email == "ada.old@example.com"
@@ -402,7 +401,7 @@ def test_a_conflict_keeps_the_callers_earlier_work(url):
     """The slow path must not roll back what the caller did before in the same transaction."""
     run(url, sync_user, clerk_user(email="john@a.com"))
     newcomer = clerk_user(email="john@b.com")
-    with db.session_scope(url) as session:
+    with session_scope(url) as session:
         assert claim_webhook(session, "msg_1", "user.created")
         result = sync_user_outcome(session, newcomer)
         assert result.outcome is SyncOutcome.CREATED and result.user.username == "john_2"
@@ -415,7 +414,7 @@ def test_a_conflict_in_an_outer_savepoint_is_resolved(url):
     """The reconcile command wraps each sync in its own SAVEPOINT."""
     run(url, sync_user, clerk_user(email="john@a.com"))
     users = [clerk_user(email="john@b.com"), clerk_user(email="john@c.com")]
-    with db.session_scope(url) as session:
+    with session_scope(url) as session:
         for clerk in users:
             with session.begin_nested():
                 sync_user(session, clerk)
@@ -467,7 +466,7 @@ def test_claim_webhook_once_and_prune_old_ids(url):
     assert run(url, claim_webhook, "msg_a", "user.created") is True
     assert run(url, claim_webhook, "msg_a", "user.created") is False
     assert run(url, claim_webhook, "msg_b", "user.updated") is True
-    with db.session_scope(url) as session:
+    with session_scope(url) as session:
         old = datetime.now(UTC) - timedelta(days=10)
         session.execute(
             sa.update(ProcessedWebhook)
@@ -486,7 +485,7 @@ def test_the_slow_path_rechecks_staleness(url):
     run(url, sync_user, a)
     run(url, sync_user, updated(b, delta_ms=100))
     stale_b = with_email(b, "a@example.com", delta_ms=50)
-    with db.session_scope(url) as session:
+    with session_scope(url) as session:
         result = _resolve_conflicts(session, clerk_user_data(stale_b), datetime.now(UTC))
     assert result.outcome is SyncOutcome.IGNORED_STALE
     assert row(url, a["id"]).email == "a@example.com"

@@ -18,10 +18,9 @@ import pytest
 from sqlmodel import Session
 
 from clerk_app import db
-from clerk_app.models import ProfileUpdate
-from clerk_app.profiles import update_profile
+from clerk_app.profile import ProfileUpdate
 from clerk_app.sync import SyncOutcome, delete_user, sync_user, sync_user_outcome
-from tests.utils.database import migrated, row, rows
+from tests.utils.database import migrated, row, rows, session_scope, update_profile
 from tests.utils.factories import clerk_user, updated
 
 
@@ -149,7 +148,7 @@ def test_concurrent_clerk_username_claims_and_email_moves(url):
 
 def test_profile_saves_and_syncs_interleave_without_losing_either(url):
     clerk = clerk_user(first_name="v0")
-    with db.session_scope(url) as session:
+    with session_scope(url) as session:
         sync_user(session, clerk)
     versions = [updated(clerk, delta_ms=n, first_name=f"v{n}") for n in range(1, 41)]
     jobs: list[Callable[[Any], Any]] = []
@@ -168,7 +167,7 @@ def test_profile_saves_and_syncs_interleave_without_losing_either(url):
 
 def test_a_delete_racing_updates_always_wins(url):
     clerk = clerk_user()
-    with db.session_scope(url) as session:
+    with session_scope(url) as session:
         sync_user(session, clerk)
     jobs: list[Callable[[Any], Any]] = [
         sync_job(updated(clerk, delta_ms=n, first_name=f"v{n}")) for n in range(1, 30)
@@ -177,4 +176,4 @@ def test_a_delete_racing_updates_always_wins(url):
     results = together(url, jobs, workers=16)
     assert errors(results) == []
     tomb = row(url, clerk["id"])
-    assert tomb.is_deleted and tomb.first_name is None and tomb.email is None
+    assert tomb.deleted_at is not None and tomb.first_name is None and tomb.email is None

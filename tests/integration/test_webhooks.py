@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from clerk_app import db
-from clerk_app.clerk.webhooks import Purger
 from clerk_app.models import ProcessedWebhook, utcnow
+from clerk_app.webhooks import Purger
 from tests.utils.servers import EmulatorServer, ServerThread
 from tests.utils.webhooks import (
     clerk_user_json,
@@ -201,7 +201,7 @@ async def test_a_failed_delivery_is_not_recorded_so_the_retry_works(engine):
 
     from starlette.applications import Starlette
 
-    from clerk_app.clerk.webhooks import webhook_route
+    from clerk_app.http import webhook_route
 
     app = Starlette(routes=[webhook_route(lambda: SECRET, flaky_sessions)])
     client, sender = sender_for(app, SECRET)

@@ -25,11 +25,11 @@ import pytest
 import sqlalchemy as sa
 
 from clerk_app import db
+from clerk_app.pages.members.state import MembersState
+from clerk_app.pages.welcome import WelcomeState
 from clerk_app.state.auth import AuthState
 from clerk_app.state.local_auth import LocalAuthState
-from clerk_app.state.members import MembersState
 from clerk_app.state.ui import UIState
-from clerk_app.state.welcome import WelcomeState
 from clerk_emulator import load_local_secrets
 from tests.utils import app_server as servers
 from tests.utils.app_server import AppServer

@@ -23,7 +23,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from clerk_app.profile_form import BIO_MAX_LENGTH, FIELD_MAX_LENGTH
+from clerk_app.profile import BIO_MAX_LENGTH, FIELD_MAX_LENGTH
 
 
 @dataclass(frozen=True)

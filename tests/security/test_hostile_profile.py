@@ -17,12 +17,11 @@ from typing import Any
 
 import pytest
 
-from clerk_app import account, db
-from clerk_app.models import validate_profile
-from clerk_app.profiles import update_profile
+from clerk_app import db, members
+from clerk_app.profile import MAX_FORM_VALUE, check_form, validate_profile
 from clerk_app.sync import sync_user
 from tests.security.hostile_profile import CASES, Refused, Stored
-from tests.utils.database import migrated, row
+from tests.utils.database import migrated, row, update_profile
 from tests.utils.factories import clerk_user
 
 
@@ -60,7 +59,7 @@ def test_every_stored_value_round_trips_through_the_database(database_url: str) 
 def test_a_refused_submission_writes_nothing(monkeypatch) -> None:
     """Each refused value, sent with otherwise valid fields: no database call at all."""
     calls: list[Any] = []
-    monkeypatch.setattr(account, "execute_one", lambda *args: calls.append(args))
+    monkeypatch.setattr(members, "execute_one", lambda *args: calls.append(args))
     refused = [c for c in CASES if isinstance(c[3], Refused) and isinstance(c[2], str)]
     import asyncio
 
@@ -68,7 +67,7 @@ def test_a_refused_submission_writes_nothing(monkeypatch) -> None:
         results = []
         for _, field, value, _expected in refused:
             form = {"bio": "valid", "company": "Valid", field: value}
-            saved, errors = await account.save_profile("user_2victim", form)
+            saved, errors = await members.save_profile("user_2victim", form)
             assert saved is None
             results.append(errors)
         return results
@@ -85,11 +84,11 @@ def test_a_refused_field_leaves_the_stored_profile_intact(database_url: str, mon
         clerk = clerk_user()
         with db.session_scope(url) as session:
             sync_user(session, clerk)
-        monkeypatch.setattr(account, "DB_URL", url)
+        monkeypatch.setattr(members, "DB_URL", url)
         good = {"bio": "Original bio", "company": "Acme", "website": "acme.example"}
-        assert asyncio.run(account.save_profile(clerk["id"], good))[0] is not None
+        assert asyncio.run(members.save_profile(clerk["id"], good))[0] is not None
         hostile = {"bio": "<script>x</script>", "company": "Evil", "website": "javascript:x"}
-        saved, errors = asyncio.run(account.save_profile(clerk["id"], hostile))
+        saved, errors = asyncio.run(members.save_profile(clerk["id"], hostile))
         assert saved is None and errors == {"website": "invalid_url"}
         stored = row(url, clerk["id"])
         assert (stored.bio, stored.company, stored.website) == (
@@ -116,7 +115,7 @@ BAD_SHAPES = [
     ("list value", {"bio": ["a", "b"]}),
     ("dict value", {"bio": {"$ne": None}}),
     ("null value", {"bio": None}),
-    ("huge value", {"bio": "x" * (account.MAX_FORM_VALUE + 1)}),
+    ("huge value", {"bio": "x" * (MAX_FORM_VALUE + 1)}),
     ("1 MB value", {"company": "x" * 1_000_000}),
     ("too many keys", {f"k{i}": "x" for i in range(200)}),
 ]
@@ -125,10 +124,10 @@ BAD_SHAPES = [
 @pytest.mark.parametrize(("name", "form"), BAD_SHAPES, ids=[b[0] for b in BAD_SHAPES])
 def test_check_form_refuses_bad_shapes(name: str, form: Any) -> None:
     with pytest.raises(ValueError):
-        account.check_form(form)
+        check_form(form)
 
 
 def test_check_form_accepts_the_browser_shape() -> None:
     form = {"bio": "x", "email_notifications": True, "theme": "dark"}
-    assert account.check_form(form) == {"bio": "x", "email_notifications": "on", "theme": "dark"}
-    assert account.check_form({"bio": "x"})["email_notifications"] == ""  # unticked box
+    assert check_form(form) == {"bio": "x", "email_notifications": "on", "theme": "dark"}
+    assert check_form({"bio": "x"})["email_notifications"] == ""  # unticked box

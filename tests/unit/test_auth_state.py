@@ -13,10 +13,10 @@ from reflex.istate.data import SessionData
 
 from clerk_app import services
 from clerk_app.clerk.tokens import MAX_TOKEN_LENGTH
+from clerk_app.pages.members.state import MembersState
+from clerk_app.pages.welcome import WelcomeState
 from clerk_app.state.auth import EXPIRY_LEEWAY_S, AuthState, NotSignedIn, require_user_id
-from clerk_app.state.members import MembersState
 from clerk_app.state.ui import UIState
-from clerk_app.state.welcome import WelcomeState
 from tests.unit.reflex_states import ORIGIN, call, emulator, new_tab, substate, verifier_for
 
 

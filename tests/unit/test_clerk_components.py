@@ -11,7 +11,7 @@ import reflex as rx
 
 from clerk_app import routes
 from clerk_app.clerk import components as clerk
-from clerk_app.clerk.bridge import LOCAL_SID_KEY, auth_root
+from clerk_app.components.session_bridge import LOCAL_SID_KEY, auth_root
 from clerk_app.state.auth import AuthState
 
 

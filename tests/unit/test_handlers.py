@@ -2,7 +2,7 @@
 
 Reflex coerces event payloads loosely ("7" becomes 7, a float fits an int), so each
 handler checks its argument's shape itself; these tests send what a hand-written
-socket client could send. The use cases (``clerk_app.account``) are replaced by
+socket client could send. The use cases (``clerk_app.members``) are replaced by
 recorders: here we test what reaches them, and that nothing does when it must not.
 """
 
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from clerk_app import account, routes, services
+from clerk_app import members, routes, services
 from clerk_app.models import UserPublic, utcnow
+from clerk_app.pages.members.state import MembersState
+from clerk_app.pages.welcome import WelcomeState
+from clerk_app.profile import MAX_FORM_VALUE, check_form
 from clerk_app.state.auth import AuthState
 from clerk_app.state.local_auth import LocalAuthState
-from clerk_app.state.members import MembersState
 from clerk_app.state.ui import UIState
-from clerk_app.state.welcome import WelcomeState
 from tests.unit.reflex_states import ORIGIN, call, emulator, new_tab, substate, verifier_for
 
 
@@ -61,11 +62,11 @@ def saves(monkeypatch):
         calls.append((user_id, form))
         return _profile(theme=form.get("theme", "light"), language=form.get("language", "fr")), {}
 
-    monkeypatch.setattr(account, "save_profile", save_profile)
+    monkeypatch.setattr(members, "save_profile", save_profile)
     return calls
 
 
-# -- account.check_form -------------------------------------------------------------------
+# -- profile.check_form -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -77,7 +78,7 @@ def saves(monkeypatch):
         None,
         {"bio": ["x"]},
         {"bio": 7},
-        {"bio": "x" * (account.MAX_FORM_VALUE + 1)},
+        {"bio": "x" * (MAX_FORM_VALUE + 1)},
         {"user_id": "user_other"},
         {"clerk_id": "user_other"},
         {"bio": "x", "is_admin": "on"},
@@ -86,12 +87,12 @@ def saves(monkeypatch):
 )
 def test_check_form_refuses_anything_but_known_fields_with_small_strings(form):
     with pytest.raises(ValueError):
-        account.check_form(form)
+        check_form(form)
 
 
 def test_check_form_reads_an_absent_checkbox_as_off():
-    assert account.check_form({"bio": "hi"}) == {"bio": "hi", "email_notifications": ""}
-    assert account.check_form({"email_notifications": True})["email_notifications"] == "on"
+    assert check_form({"bio": "hi"}) == {"bio": "hi", "email_notifications": ""}
+    assert check_form({"email_notifications": True})["email_notifications"] == "on"
 
 
 # -- MembersState.save_profile ------------------------------------------------------------
@@ -131,7 +132,7 @@ async def test_invalid_fields_come_back_as_messages_in_the_users_language(signed
     async def save_profile(user_id, form):
         return None, {"website": "invalid_url", "bio": "too_long"}
 
-    monkeypatch.setattr(account, "save_profile", save_profile)
+    monkeypatch.setattr(members, "save_profile", save_profile)
     state = substate(root, MembersState)
     await call(MembersState.save_profile, state, {"website": "javascript:alert(1)"})
     assert state.errors["website"] == "Enter a valid http(s) address."
@@ -150,7 +151,7 @@ async def test_welcome_waits_for_the_auth_check_then_syncs_the_verified_user(
         synced.append(user_id)
         return _profile(theme="dark", language="en")
 
-    monkeypatch.setattr(account, "sync_account", sync_account)
+    monkeypatch.setattr(members, "sync_account", sync_account)
     verifier = verifier_for(emu)
     monkeypatch.setattr(services, "get_verifier", lambda: verifier)
     root = new_tab()
@@ -176,9 +177,9 @@ async def test_welcome_sends_a_signed_out_visitor_to_sign_in(monkeypatch):
 
 async def test_welcome_failure_shows_a_message_and_redirects_nowhere(signed_in, monkeypatch):
     async def sync_account(user_id, claims):
-        raise account.AccountError("err_clerk_rate_limited")
+        raise members.AccountError("err_clerk_rate_limited")
 
-    monkeypatch.setattr(account, "sync_account", sync_account)
+    monkeypatch.setattr(members, "sync_account", sync_account)
     root = await signed_in()
     welcome = substate(root, WelcomeState)
     events = await call(WelcomeState.on_load, welcome)
@@ -259,12 +260,12 @@ def _on_members(root) -> None:
 async def test_a_sign_out_elsewhere_clears_members_and_leaves_the_page(signed_in):
     root = await signed_in()
     _on_members(root)
-    members = substate(root, MembersState)
-    members.loaded, members.clerk = True, {"email": "grace@example.com"}
+    page_state = substate(root, MembersState)
+    page_state.loaded, page_state.clerk = True, {"email": "grace@example.com"}
     events = await call(AuthState.clear_session, substate(root, AuthState))
     assert MembersState.forget in events
-    follow_up = await call(MembersState.forget, members)
-    assert members.clerk == {} and not members.loaded
+    follow_up = await call(MembersState.forget, page_state)
+    assert page_state.clerk == {} and not page_state.loaded
     assert any(f'"{routes.INDEX}"' in str(e) for e in follow_up)
 
 

@@ -9,14 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clerk_app.models import (
-    ProfileUpdate,
-    User,
-    UTCDateTime,
-    new_user_id,
-    validate_profile,
-)
-from clerk_app.profile_form import ERROR_CODES
+from clerk_app.models import User, UTCDateTime, new_user_id
+from clerk_app.profile import ERROR_CODES, ProfileUpdate, validate_profile
 
 
 def ok(form):
@@ -298,7 +292,7 @@ def test_user_ids_are_short_url_safe_and_unique():
 def test_user_defaults_and_unique_constraints():
     user = User(clerk_id="user_1", email="a@example.com")
     assert (user.theme, user.language, user.email_notifications) == ("light", "fr", True)
-    assert user.created_at.tzinfo is UTC and not user.is_deleted
+    assert user.created_at.tzinfo is UTC and not user.deleted_at is not None
     table = User.__table__
     unique = {tuple(c.name for c in con.columns) for con in table.constraints if con.name}
     assert {("clerk_id",), ("email",), ("username",)} <= unique

@@ -16,12 +16,12 @@ import pytest
 from clerk_app import routes, services
 from clerk_app.clerk import refusals
 from clerk_app.clerk.tokens import InvalidToken, TokenVerifier
+from clerk_app.pages import session_refused as refused_module
+from clerk_app.pages.members.state import MembersState
+from clerk_app.pages.session_refused import GENERIC, WAITING, SessionRefusedState
+from clerk_app.pages.welcome import WelcomeState
 from clerk_app.state import auth as auth_module
-from clerk_app.state import session_refused as refused_module
 from clerk_app.state.auth import AuthState
-from clerk_app.state.members import MembersState
-from clerk_app.state.session_refused import GENERIC, WAITING, SessionRefusedState
-from clerk_app.state.welcome import WelcomeState
 from tests.unit.reflex_states import ISSUER, ORIGIN, call, emulator, new_tab, substate, verifier_for
 
 

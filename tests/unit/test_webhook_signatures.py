@@ -16,8 +16,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from clerk_app.clerk.webhooks import Rejected, verify_delivery, webhook_route
-from clerk_app.clerk.webhooks.verify import svix_headers
+from clerk_app.clerk.svix import Rejected, svix_headers, verify_delivery
+from clerk_app.http import webhook_route
 from tests.utils.webhooks import body_of, event, new_secret, sign, signed_headers
 
 SECRET = new_secret()
@@ -181,7 +181,7 @@ async def test_endpoint_only_accepts_post():
 
 
 def test_startup_check_logs_a_missing_secret(caplog):
-    from clerk_app.clerk.webhooks import log_webhook_configuration
+    from clerk_app.http import log_webhook_configuration
 
     with caplog.at_level("WARNING", logger="clerk_app.webhooks"):
         assert log_webhook_configuration(lambda: None) is False

@@ -24,9 +24,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 from starlette.applications import Starlette
 
-from clerk_app import db
-from clerk_app.clerk.webhooks import WEBHOOK_PATH, webhook_route
+from clerk_app import db, schema
+from clerk_app.http import webhook_route
 from clerk_app.models import ProcessedWebhook, User
+from clerk_app.routes import API_WEBHOOK
 
 _clock = itertools.count(1)
 
@@ -113,7 +114,7 @@ def body_of(doc: Any) -> bytes:
 class WebhookSender:
     """Posts signed deliveries to an app, in-process (httpx ASGITransport)."""
 
-    def __init__(self, client: httpx.AsyncClient, secret: str, path: str = WEBHOOK_PATH) -> None:
+    def __init__(self, client: httpx.AsyncClient, secret: str, path: str = API_WEBHOOK) -> None:
         self.client, self.secret, self.path = client, secret, path
 
     async def post(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
@@ -127,7 +128,7 @@ class WebhookSender:
 
 def migrated_engine(url: str) -> sa.Engine:
     """A fresh engine on ``url`` with the migrations applied."""
-    db.upgrade(url)
+    schema.upgrade(url)
     return db.make_engine(url)
 
 

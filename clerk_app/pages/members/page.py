@@ -6,9 +6,9 @@ import reflex as rx
 
 from clerk_app.components.failure import failure_with_retry
 from clerk_app.components.layout import layout
-from clerk_app.components.profile_form import identity_card, profile_form, stored_copy_notice
-from clerk_app.i18n import t
-from clerk_app.state.members import MembersState
+from clerk_app.pages.members.form import identity_card, profile_form, stored_copy_notice
+from clerk_app.pages.members.state import MembersState
+from clerk_app.state.ui import t
 
 
 def _loading(key: str = "loading") -> rx.Component:

@@ -18,7 +18,7 @@ What the user typed is never thrown away behind their back. The form is uncontro
   of the browser, :data:`FORM_EDITED_JS`);
 * when the user picks "show the stored version" after being told the profile changed
   elsewhere (``stale``): another tab's save seen on a reload, or a save of ours refused
-  because a field we changed was changed there too (:class:`account.ProfileChanged`).
+  because a field we changed was changed there too (:class:`members.ProfileChanged`).
 
 A tab whose session is being re-checked (a reconnect, a new socket) hides the form
 rather than unmounting it (``checking``), so a reconnect keeps what was typed.
@@ -32,14 +32,15 @@ from typing import Any
 
 import reflex as rx
 
-from clerk_app import account, i18n, routes
-from clerk_app.models import UserPublic
+from clerk_app import i18n, members, routes
+from clerk_app.models import PROFILE_FIELDS, UserPublic
+from clerk_app.profile import check_form, form_values, length_limit, stored_values
 from clerk_app.state.auth import AuthState, NotSignedIn, require_user_id
 from clerk_app.state.ui import UIState
 
 logger = logging.getLogger(__name__)
 
-EMPTY_PROFILE: dict[str, str] = dict.fromkeys(account.PROFILE_FIELDS, "")
+EMPTY_PROFILE: dict[str, str] = dict.fromkeys(PROFILE_FIELDS, "")
 
 #: True when the profile form holds values other than the ones it was mounted with.
 FORM_EDITED_JS = """(() => {
@@ -94,7 +95,7 @@ class MembersState(rx.State):
     form_key: int = 0
     #: What is on screen: (row updated_at, synced_at, language); an equal load sends nothing.
     _shown: tuple = ()
-    #: The stored values the next save expects (guarded save, see account.save_profile).
+    #: The stored values the next save expects (guarded save, see members.save_profile).
     _expected: dict[str, Any] = {}  # noqa: RUF012
     #: A newer stored profile, held back while the user decides (``stale``).
     _pending: UserPublic | None = None
@@ -117,8 +118,8 @@ class MembersState(rx.State):
             return auth._signed_out_redirect(routes.MEMBERS)
         ui = await self.get_state(UIState)
         try:
-            profile, current = await account.load_member(user_id, auth._verified_claims())
-        except account.AccountError as exc:
+            profile, current = await members.load_member(user_id, auth._verified_claims())
+        except members.AccountError as exc:
             logger.warning("members load failed: %s", exc)
             self.load_error = i18n.text(ui.lang, exc.key)
             return None
@@ -132,7 +133,7 @@ class MembersState(rx.State):
         if not self.loaded:
             self._show(profile, ui.lang)
             return None
-        if account.form_values(profile) == self.profile:  # only Clerk's side moved
+        if form_values(profile) == self.profile:  # only Clerk's side moved
             self._show(profile, ui.lang, form=False)
             return None
         # The stored values moved (another tab, another device): replace the form only
@@ -167,7 +168,7 @@ class MembersState(rx.State):
         """
         if self._pending is None:
             return None
-        self._expected = account.stored_values(self._pending)
+        self._expected = stored_values(self._pending)
         self._pending = None
         after_save, self.stale = self.stale == STALE_ON_SAVE, ""
         return rx.call_script(RESUBMIT_JS) if after_save else None
@@ -191,21 +192,21 @@ class MembersState(rx.State):
                 rx.redirect(routes.sign_in_url(routes.MEMBERS)),
             ]
         try:
-            form = account.check_form(form_data)
+            form = check_form(form_data)
         except ValueError as exc:
             logger.info("save_profile refused: %s", exc)
             return self._report(ui.lang, "err_invalid_value", ok=False)
         base = {"shown": self.profile, "expected": self._expected} if self._expected else {}
         try:
-            saved, errors = await account.save_profile(user_id, form, **base)
-        except account.ProfileChanged as exc:
+            saved, errors = await members.save_profile(user_id, form, **base)
+        except members.ProfileChanged as exc:
             self._pending, self.stale = exc.current, STALE_ON_SAVE
             return self._report(ui.lang, "save_conflict", ok=False)
-        except account.AccountError as exc:
+        except members.AccountError as exc:
             return self._report(ui.lang, exc.key, ok=False)
         if saved is None:
             self.errors = {
-                field: i18n.text(ui.lang, f"err_{code}", limit=account.length_limit(field))
+                field: i18n.text(ui.lang, f"err_{code}", limit=length_limit(field))
                 for field, code in errors.items()
             }
             return self._report(ui.lang, "save_failed", ok=False)
@@ -256,13 +257,13 @@ class MembersState(rx.State):
             "loaded": True,
         }
         if form:
-            shown |= {"profile": account.form_values(profile), "errors": {}, "stale": ""}
+            shown |= {"profile": form_values(profile), "errors": {}, "stale": ""}
         for name, value in shown.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
         self._shown = (profile.updated_at, profile.synced_at, lang)
         if form:
-            self._expected = account.stored_values(profile)
+            self._expected = stored_values(profile)
             self._pending = None
             self.form_key += 1
 

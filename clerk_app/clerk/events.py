@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .verify import Rejected
+from clerk_app.clerk.svix import Rejected
 
 UPSERT_TYPES = frozenset({"user.created", "user.updated"})
 DELETE_TYPE = "user.deleted"

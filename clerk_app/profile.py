@@ -1,51 +1,45 @@
-"""The profile form: what a user may write into their app-managed fields.
+"""The profile form: what a user may write into their app-managed fields, and how it lands.
 
-:class:`ProfileUpdate` normalises and validates one submission; only the
-fields present in the submission are updated (``model_dump(exclude_unset=True)``).
-:func:`validate_profile` turns a raw form dict into ``(update, errors)`` where
-``errors`` maps a field name to one of :data:`ERROR_CODES`, so the UI can show
-a translated message beside the field.
+:func:`check_form` checks a submission's shape (known field names to strings);
+:func:`validate_profile` turns it into ``(ProfileUpdate, {})`` or ``(None, {field:
+code})`` with a code of :data:`ERROR_CODES` the UI translates. Text fields are NFC,
+stripped, empty = cleared; control, lone-surrogate and bidi ("Trojan Source")
+characters are refused (``bio`` may hold line breaks); ``website``/``linkedin`` are
+http(s) URLs with a host and no credentials (``example.com`` → ``https://…``;
+``javascript:`` refused); ``twitter``/``github`` store the handle of ``@name``, ``name``
+or a profile URL on the service's host; ``bio`` ≤ 500 characters, others ≤ 100.
 
-Rules, applied in order to every text field:
-
-1. Unicode NFC, surrounding whitespace stripped, empty means "clear" (``None``).
-2. Control characters (including NUL, which PostgreSQL cannot store), lone
-   surrogates and bidirectional embeddings/overrides/isolates (the
-   "Trojan Source" characters that reorder what others see) are refused;
-   only ``bio`` may contain line breaks and tabs.
-3. ``website``/``linkedin``: an http(s) URL with a host, no credentials
-   (``https://good.com@evil.com``); a bare ``example.com`` becomes
-   ``https://example.com``; ``javascript:``, ``data:`` and the like are refused.
-4. ``twitter``/``github``: ``@name``, ``name`` or a profile URL on the service's
-   own host all store ``name``, checked against the service's handle charset.
-5. Length: ``bio`` ≤ 500 characters, every other field ≤ 100.
+Saving is one ``UPDATE … WHERE clerk_id = :b_clerk_id AND deleted_at IS NULL
+RETURNING *`` (:func:`update_parameters`): atomic, never racing the sync (which never
+writes these columns), and never writing a deleted user's row. From the form it is a
+three-way merge: only the fields the user changed, and only while each still holds
+the value the form was showing (``… AND bio IS NOT DISTINCT FROM :o_bio``). Another
+tab's change to another field is kept; a change to the same field makes the save
+write nothing, and the caller asks the user. Statements are built once per set of
+fields and run as Core statements.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+import sqlalchemy as sa
+from pydantic import ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-THEMES = ("light", "dark", "system")
-LANGUAGES = ("fr", "en")
+from clerk_app.models import LANGUAGES, PROFILE_FIELDS, THEMES, ProfileFields, User, utcnow
+
 BIO_MAX_LENGTH = 500
 FIELD_MAX_LENGTH = 100
 
 #: Every error code :func:`validate_profile` can return (the UI translates them).
-ERROR_CODES = (
-    "too_long",
-    "invalid_url",
-    "invalid_handle",
-    "invalid_choice",
-    "invalid_characters",
-    "invalid_value",
-)
+ERROR_CODES = ("too_long", "invalid_url", "invalid_handle", "invalid_choice")
+ERROR_CODES += ("invalid_characters", "invalid_value")
 
 _BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d+(?:[/?#]|$))")
@@ -63,7 +57,7 @@ def _error(code: str, message: str) -> PydanticCustomError:
 
 
 def _clean_text(value: Any, *, multiline: bool = False) -> str | None:
-    """Steps 1 and 2 of the module rules."""
+    """NFC, stripped, empty = ``None``; control/surrogate/bidi characters refused."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -74,12 +68,8 @@ def _clean_text(value: Any, *, multiline: bool = False) -> str | None:
     text = text.strip()
     for char in text:
         category = unicodedata.category(char)
-        allowed_control = multiline and char in "\n\t"
-        if (
-            (category == "Cc" and not allowed_control)
-            or category in ("Cs", "Zl", "Zp")
-            or char in _BIDI_CONTROLS
-        ):
+        control = category == "Cc" and not (multiline and char in "\n\t")
+        if control or category in ("Cs", "Zl", "Zp") or char in _BIDI_CONTROLS:
             raise _error("invalid_characters", "contains control characters")
     return text or None
 
@@ -141,22 +131,8 @@ def normalise_handle(text: str, *, hosts: frozenset[str], pattern: re.Pattern[st
     return handle
 
 
-class ProfileUpdate(BaseModel):
-    """The app-managed fields a user may change; unset fields are left alone."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    bio: str | None = None
-    company: str | None = None
-    job_title: str | None = None
-    location: str | None = None
-    website: str | None = None
-    twitter: str | None = None
-    linkedin: str | None = None
-    github: str | None = None
-    email_notifications: bool = True
-    theme: Literal["light", "dark", "system"] = "light"
-    language: Literal["fr", "en"] = "fr"
+class ProfileUpdate(ProfileFields):
+    """The app-managed fields a user may change, validated; unset fields are left alone."""
 
     @field_validator("bio", mode="before")
     @classmethod
@@ -236,3 +212,86 @@ def validate_profile(form: Mapping[str, Any]) -> tuple[ProfileUpdate | None, dic
             code = error["type"] if error["type"] in ERROR_CODES else "invalid_value"
             errors.setdefault(field, code)
         return None, errors
+
+
+#: How the form's checkbox reads: ticked, and not (the browser omits an unticked box).
+CHECKED, UNCHECKED = "on", ""
+#: Far above every limit: anything longer is not a human's input.
+MAX_FORM_VALUE = 2000
+
+
+def check_form(form: object) -> dict[str, str]:
+    """The submitted form as ``{field: str}``; ``ValueError`` for anything else.
+
+    Reflex coerces event arguments loosely, so the shape is checked here: a dict of
+    known field names to strings of human size, nothing more.
+    """
+    if not isinstance(form, dict) or len(form) > len(PROFILE_FIELDS) + 2:
+        raise ValueError("form must be a small object")
+    cleaned: dict[str, str] = {}
+    for key, value in form.items():
+        if key not in PROFILE_FIELDS:
+            raise ValueError(f"unknown field {key!r}")
+        if isinstance(value, bool):
+            value = CHECKED if value else UNCHECKED
+        if not isinstance(value, str) or len(value) > MAX_FORM_VALUE:
+            raise ValueError(f"bad value for {key!r}")
+        cleaned[key] = value
+    # An unticked checkbox is absent from the browser's form data: it means "off".
+    cleaned.setdefault("email_notifications", UNCHECKED)
+    return cleaned
+
+
+def form_values(profile: ProfileFields) -> dict[str, str]:
+    """``profile``'s app-managed fields as the form shows them (strings; the checkbox
+    as :data:`CHECKED` / :data:`UNCHECKED`)."""
+    values = stored_values(profile)
+    values["email_notifications"] = CHECKED if values["email_notifications"] else UNCHECKED
+    return {field: str(value or "") for field, value in values.items()}
+
+
+def stored_values(profile: ProfileFields) -> dict[str, Any]:
+    """``profile``'s app-managed fields as stored: what a guarded save expects."""
+    return {field: getattr(profile, field) for field in PROFILE_FIELDS}
+
+
+def length_limit(field: str) -> int:
+    """The most characters ``field`` may hold."""
+    return BIO_MAX_LENGTH if field == "bio" else FIELD_MAX_LENGTH
+
+
+# -- saving (see the module docstring) ----------------------------------------------------
+_T = User.__table__
+
+
+@functools.lru_cache(maxsize=256)
+def update_statement(fields: tuple[str, ...], guarded: bool = False) -> sa.Update:
+    """``UPDATE`` of ``fields`` (and ``updated_at``) for ``:b_clerk_id``, returning the row.
+
+    ``guarded``: only while each of ``fields`` still equals its ``:o_<field>``.
+    """
+    where = [_T.c.clerk_id == sa.bindparam("b_clerk_id"), _T.c.deleted_at.is_(None)]
+    if guarded:
+        where += [_T.c[name].is_not_distinct_from(sa.bindparam(f"o_{name}")) for name in fields]
+    return (
+        sa.update(_T)
+        .where(*where)
+        .values({name: sa.bindparam(f"v_{name}") for name in (*fields, "updated_at")})
+        .returning(*_T.c)
+    )
+
+
+def update_parameters(
+    clerk_id: str, update: ProfileUpdate, expected: Mapping[str, Any] | None = None
+) -> tuple[sa.Update, dict[str, Any]]:
+    """The statement and parameters that apply ``update`` to the live user ``clerk_id``.
+
+    With ``expected`` (field -> the stored value the user started from), only while
+    the stored values of the updated fields are still those.
+    """
+    values = update.model_dump(exclude_unset=True)
+    params = {f"v_{name}": value for name, value in values.items()}
+    params |= {"b_clerk_id": clerk_id, "v_updated_at": utcnow()}
+    if expected is not None:
+        params |= {f"o_{name}": expected.get(name) for name in values}
+    return update_statement(tuple(sorted(values)), expected is not None), params

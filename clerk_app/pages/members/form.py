@@ -4,7 +4,7 @@ Form inputs are uncontrolled (typing sends nothing to the backend but a throttle
 "this field was edited", which clears that field's message); their ``name`` is the
 model field's, every input has a visible ``<label for=…>``, the form submits with a
 ``type="submit"`` button, and ``MembersState.form_key`` re-mounts the form with stored
-values (see :mod:`clerk_app.state.members` for when). Validation messages appear
+values (see :mod:`clerk_app.pages.members.state` for when). Validation messages appear
 under their field (``id="error-<field>"``, ``role="alert"``); the save's outcome in a
 status line beside the button (``#save-status``), where no notification can cover the
 form; "changed elsewhere" in a notice above it (``#stale-notice``) with both choices.
@@ -15,9 +15,9 @@ from __future__ import annotations
 import reflex as rx
 
 from clerk_app.clerk import components as clerk
-from clerk_app.i18n import t
+from clerk_app.pages.members.state import MembersState
 from clerk_app.state.config import ClerkConfigState
-from clerk_app.state.members import MembersState
+from clerk_app.state.ui import t
 
 _NATIVE_CONTROL = {
     "height": "2.25rem",

@@ -2,8 +2,8 @@
 
 One transaction does three things, in this order:
 
-1. claim the ``svix-id`` (``INSERT … ON CONFLICT DO NOTHING`` into
-   ``processed_webhook``); if it was already there this is a redelivery, and we
+1. claim the ``svix-id`` (:func:`claim_webhook`: ``INSERT … ON CONFLICT DO NOTHING``
+   into ``processed_webhook``); if it was already there this is a redelivery, and we
    stop without writing;
 2. apply the event through :mod:`clerk_app.sync` (upsert or tombstone);
 3. commit.
@@ -38,20 +38,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
-from clerk_app.sync import (
-    SyncConflict,
-    UserWithoutEmail,
-    claim_webhook,
-    delete_user,
-    prune_processed_webhooks,
-    sync_user_outcome,
-)
-
-from .events import DELETE_TYPE, ClerkEvent
-from .verify import Rejected
+from clerk_app.clerk.events import DELETE_TYPE, ClerkEvent
+from clerk_app.clerk.svix import Rejected
+from clerk_app.models import ProcessedWebhook, utcnow
+from clerk_app.sync import SyncConflict, UserWithoutEmail, delete_user, sync_user_outcome
+from clerk_app.sync.statements import insert_for
 
 logger = logging.getLogger("clerk_app.webhooks")
 
@@ -179,5 +174,27 @@ class Purger:
             logger.info("webhook retention purge: %d processed ids forgotten", removed)
         return removed
 
-    def maybe_run(self, session_factory: SessionFactory) -> int:
-        return self.run(session_factory) if self.due() else 0
+
+def claim_webhook(session: Session, svix_id: str, event_type: str) -> bool:
+    """Record a webhook delivery; ``False`` when this ``svix-id`` was already recorded.
+
+    Call it in the same transaction as the sync it guards, so a delivery that
+    fails is not recorded and Svix's retry is processed.
+    """
+    dialect = session.get_bind().dialect.name
+    stmt = (
+        insert_for(dialect)(ProcessedWebhook)
+        .values(svix_id=svix_id, event_type=event_type, received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["svix_id"])
+        .returning(ProcessedWebhook.svix_id)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def prune_processed_webhooks(session: Session, *, older_than: timedelta = RETENTION) -> int:
+    """Forget deliveries older than ``older_than`` (Svix stops retrying after about a day)."""
+    cutoff = utcnow() - older_than
+    result = session.execute(
+        sa.delete(ProcessedWebhook).where(ProcessedWebhook.received_at < cutoff)
+    )
+    return result.rowcount

@@ -1,4 +1,19 @@
-"""The Starlette endpoint for ``POST /api/webhooks/clerk``: HTTP in, status code out.
+"""The backend's own HTTP routes, mounted next to Reflex's websocket.
+
+``rx.App(api_transformer=build_api())``: Reflex mounts its ASGI app under this
+Starlette app, so these routes answer first and everything else falls through to
+Reflex. What is mounted depends on the mode, decided once here:
+
+* ``/api/health``: 200 ``{"status": "ok"}`` when the database answers with its schema
+  at head; 503 ``{"status": "unavailable", "database": "down"}`` when it does not
+  answer, 503 ``{"status": "unavailable", "schema": "not at head"}`` while migrations
+  are pending (load balancers and ``make run`` smoke checks).
+* ``/api/webhooks/clerk``: Clerk's (or the emulator's) svix-signed webhooks.
+* ``settings.EMULATOR_PATH`` (``/_clerk``): the local Clerk emulator, in local mode only.
+  In clerk mode and in production it is simply not routed, so it cannot be reached.
+
+The webhook endpoint, HTTP in, status code out (the event itself is applied by
+:mod:`clerk_app.webhooks`, after :mod:`clerk_app.clerk.svix` has verified it):
 
 The request goes through cheap refusals first (no secret configured, declared
 size, svix headers), then the body is read with a hard cap, authenticated,
@@ -26,19 +41,19 @@ A 500 would only come from a bug; every input we can think of (see
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Awaitable, Callable
 
+import anyio
 import anyio.to_thread
+from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
-from .events import parse_event
-from .processing import Purger, SessionFactory, Status, Unavailable, apply_event
-from .verify import (
+from clerk_app import routes, services
+from clerk_app.clerk.events import parse_event
+from clerk_app.clerk.svix import (
     MAX_BODY_BYTES,
     Rejected,
     check_secret,
@@ -47,10 +62,64 @@ from .verify import (
     svix_headers,
     verify_delivery,
 )
+from clerk_app.routes import API_WEBHOOK
+from clerk_app.settings import EMULATOR_PATH, get_settings
+from clerk_app.webhooks import Purger, SessionFactory, Status, Unavailable, apply_event
 
-logger = logging.getLogger("clerk_app.webhooks")
+logger = logging.getLogger(__name__)
 
-WEBHOOK_PATH = "/api/webhooks/clerk"
+
+#: The last answer, so a schema left behind is logged once, not on every probe.
+_last_state = "ok"
+
+
+def _database_state() -> str:
+    """``"ok"``, ``"down"`` or ``"behind"`` (migrations pending): one small read."""
+    global _last_state
+    from clerk_app import schema
+
+    try:
+        state = schema.check()
+    except Exception as exc:  # any driver error means "not healthy"
+        logger.warning("health check: database unavailable: %s", type(exc).__name__)
+        return "down"
+    # "unknown": migrated by a newer version of the app (a rolling deploy): serving is fine.
+    answer = "behind" if state == "behind" else "ok"
+    if answer == "behind" and _last_state != "behind":
+        logger.warning("health check: the database schema is not at head: %s", schema.MIGRATE_HINT)
+    _last_state = answer
+    return answer
+
+
+async def health(_request: Request) -> JSONResponse:
+    """Liveness plus the one dependency every request needs: the database, migrated."""
+    state = await anyio.to_thread.run_sync(_database_state)
+    if state == "ok":
+        return JSONResponse({"status": "ok"})
+    detail = {"schema": "not at head"} if state == "behind" else {"database": "down"}
+    return JSONResponse({"status": "unavailable", **detail}, status_code=503)
+
+
+def build_api() -> Starlette:
+    """The Starlette app Reflex mounts itself under (see module docstring)."""
+    settings = get_settings()
+    api_routes: list[Route | Mount] = [
+        Route(routes.API_HEALTH, health, methods=["GET"]),
+        webhook_route(services.webhook_signing_secret, path=routes.API_WEBHOOK),
+    ]
+    emulator = services.get_local_emulator()
+    if emulator is not None and settings.mode == "local" and not settings.is_production:
+        from clerk_emulator import create_emulator_app
+
+        api_routes.append(Mount(EMULATOR_PATH, app=create_emulator_app(emulator)))
+    log_webhook_configuration(services.webhook_signing_secret)
+    return Starlette(routes=api_routes)
+
+
+# -- POST /api/webhooks/clerk -------------------------------------------------------------
+
+webhook_logger = logging.getLogger("clerk_app.webhooks")
+
 SecretProvider = Callable[[], str | None]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -61,31 +130,6 @@ MISSING_SECRET = (
 INVALID_SECRET = "webhook signing secret is invalid: expected whsec_<base64> from Clerk's dashboard"
 #: Svix retries on its own schedule; this is a hint for other senders.
 RETRY_AFTER_S = "30"
-
-
-class _RateLimitedLog:
-    """At most ``burst`` log lines per ``window_s``; a flood of junk cannot fill the disk."""
-
-    def __init__(self, burst: int = 20, window_s: float = 60.0) -> None:
-        self.burst, self.window_s = burst, window_s
-        self._start, self._count, self._dropped = 0.0, 0, 0
-        self._lock = threading.Lock()
-
-    def __call__(self, level: int, msg: str, *args: object) -> None:
-        with self._lock:
-            now = time.monotonic()
-            if now - self._start >= self.window_s:
-                if self._dropped:
-                    logger.warning("webhook: %d more rejections not logged", self._dropped)
-                self._start, self._count, self._dropped = now, 0, 0
-            if self._count >= self.burst:
-                self._dropped += 1
-                return
-            self._count += 1
-        logger.log(level, msg, *args)
-
-
-_log_rejection = _RateLimitedLog()
 
 
 def _error(status: int, reason: str, **headers: str) -> JSONResponse:
@@ -129,7 +173,7 @@ def webhook_endpoint(
         try:
             check_secret(secret)
         except ValueError:
-            logger.error(INVALID_SECRET)
+            webhook_logger.error(INVALID_SECRET)
             return _error(503, INVALID_SECRET, **{"Retry-After": RETRY_AFTER_S})
         try:
             declared_length(request.headers, max_body_bytes)
@@ -140,7 +184,7 @@ def webhook_endpoint(
             factory = sessions()
             result = await anyio.to_thread.run_sync(apply_event, factory, delivery.svix_id, event)
         except Rejected as exc:
-            _log_rejection(logging.INFO, "webhook rejected (%d): %s", exc.status, exc.reason)
+            webhook_logger.info("webhook rejected (%d): %s", exc.status, exc.reason)
             return _error(exc.status, exc.reason)
         except Unavailable:
             return _error(
@@ -161,7 +205,7 @@ def webhook_route(
     secret_provider: SecretProvider,
     session_factory: SessionFactory | None = None,
     *,
-    path: str = WEBHOOK_PATH,
+    path: str = API_WEBHOOK,
     max_body_bytes: int = MAX_BODY_BYTES,
     purger: Purger | None = None,
 ) -> Route:
@@ -180,12 +224,12 @@ def log_webhook_configuration(secret_provider: SecretProvider) -> bool:
     """
     secret = secret_provider()
     if not secret:
-        logger.warning("POST %s will answer 503: %s", WEBHOOK_PATH, MISSING_SECRET)
+        webhook_logger.warning("POST %s will answer 503: %s", API_WEBHOOK, MISSING_SECRET)
         return False
     try:
         check_secret(secret)
     except ValueError:
-        logger.error("POST %s will answer 503: %s", WEBHOOK_PATH, INVALID_SECRET)
+        webhook_logger.error("POST %s will answer 503: %s", API_WEBHOOK, INVALID_SECRET)
         return False
-    logger.info("POST %s is ready (signing secret configured)", WEBHOOK_PATH)
+    webhook_logger.info("POST %s is ready (signing secret configured)", API_WEBHOOK)
     return True
