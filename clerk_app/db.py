@@ -25,7 +25,6 @@ import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -34,7 +33,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import Session
 
-from clerk_app.local_data import DEFAULT_DB_URL, ensure_sqlite_dir
+from clerk_app.local_data import ensure_sqlite_dir
 
 #: How long a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -42,7 +41,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_CONNECT_TIMEOUT_S = 10
 #: Connections each server worker keeps to PostgreSQL for page events.
 ASYNC_POOL_SIZE = 10
-ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 
 
 def normalise_url(url: str | sa.URL) -> str:
@@ -54,11 +52,11 @@ def normalise_url(url: str | sa.URL) -> str:
 
 
 def resolve_url(url: str | None = None) -> str:
-    """``url``, else the configured ``REFLEX_DB_URL``, else the SQLite default; normalised."""
+    """``url``, else the configured one (``REFLEX_DB_URL``, default ``.data/reflex.db``)."""
     if not url:
         from clerk_app.settings import get_settings
 
-        url = get_settings().db_url or DEFAULT_DB_URL
+        url = get_settings().db_url
     return normalise_url(url)
 
 

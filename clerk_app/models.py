@@ -26,10 +26,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Field, SQLModel
 
+from clerk_app.i18n import LANGUAGES  # noqa: F401 (re-exported)
+
+#: The theme and language choices, defined once (the UI's languages are i18n's).
 Theme = Literal["light", "dark", "system"]
-Language = Literal["fr", "en"]
 THEMES: tuple[str, ...] = get_args(Theme)
-LANGUAGES: tuple[str, ...] = get_args(Language)
 
 USER_ID_LENGTH = 21
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from clerk_app import db
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from clerk_app.settings import Settings
 
 logger = logging.getLogger(__name__)
+ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 
 SchemaState = Literal["at_head", "behind", "unknown"]
 #: What to run when the schema is behind (the one line every message ends with).
@@ -45,12 +47,9 @@ MIGRATE_HINT = "run `make migrate` (or `reflex db migrate` in the virtualenv)"
 
 @functools.cache
 def _scripts() -> ScriptDirectory:
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    config = Config(str(db.ALEMBIC_INI))
-    config.set_main_option("script_location", str(db.ALEMBIC_INI.parent / "alembic"))
-    return ScriptDirectory.from_config(config)
+    return ScriptDirectory.from_config(_alembic_config())
 
 
 @functools.cache
@@ -128,14 +127,16 @@ def _say(line: str) -> None:
 # -- migrations (alembic, in-process: Makefile, CLI, tests, the dev server's start) --------
 
 
-def _alembic_config(url: str | None) -> Any:
+def _alembic_config(url: str | None = None, *, with_url: bool = False) -> Any:
+    """Alembic's config for this checkout; with the database URL when migrating."""
     from alembic.config import Config
 
-    config = Config(str(db.ALEMBIC_INI))
-    config.set_main_option("script_location", str(db.ALEMBIC_INI.parent / "alembic"))
-    # Passed as an attribute, not an ini option: configparser would choke on "%" in passwords.
-    config.attributes["db_url"] = db.resolve_url(url)
-    config.attributes["configure_logging"] = False
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(ALEMBIC_INI.parent / "alembic"))
+    if with_url:
+        # An attribute, not an ini option: configparser would choke on "%" in passwords.
+        config.attributes["db_url"] = db.resolve_url(url)
+        config.attributes["configure_logging"] = False
     return config
 
 
@@ -143,14 +144,14 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` (``alembic upgrade head``) on ``url``."""
     from alembic import command
 
-    command.upgrade(_alembic_config(url), revision)
+    command.upgrade(_alembic_config(url, with_url=True), revision)
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:
     """Revert migrations down to ``revision`` (default: an empty database)."""
     from alembic import command
 
-    command.downgrade(_alembic_config(url), revision)
+    command.downgrade(_alembic_config(url, with_url=True), revision)
 
 
 def compare_server_default(

@@ -6,7 +6,7 @@ When the backend refuses the token clerk-js holds (wrong ``CLERK_AUTHORIZED_PART
 wrong issuer, keys of another instance…), the browser is signed in at Clerk and not
 here: /welcome would send it to /sign-in, and Clerk's ``<SignIn/>``, seeing a session,
 straight back. Pages needing a session send such a tab here instead (see
-:meth:`AuthState._signed_out_redirect`), and this page stays put: it says why, or, in
+:func:`clerk_app.state.gate.gated`), and this page stays put: it says why, or, in
 production, only that the server log says why.
 
 ``on_load`` waits for the bridge's report like every page needing the identity; a
@@ -24,6 +24,7 @@ from clerk_app.components.layout import layout
 from clerk_app.settings import get_settings
 from clerk_app.state.auth import AuthState
 from clerk_app.state.config import ClerkConfigState
+from clerk_app.state.gate import after_session_check
 from clerk_app.state.local_auth import LocalAuthState
 from clerk_app.state.ui import t
 
@@ -32,16 +33,17 @@ WAITING = "waiting"
 GENERIC = "generic"
 
 
+def _waiting(state: SessionRefusedState) -> None:
+    state.reason = WAITING
+
+
 class SessionRefusedState(rx.State):
     #: ``waiting``, a refusal category (:mod:`clerk_app.clerk.refusals`), or ``generic``.
     reason: str = WAITING
 
     @rx.event
-    async def on_load(self):
-        auth = await self.get_state(AuthState)
-        if not auth._wait_for_check(SessionRefusedState.on_load):
-            self.reason = WAITING
-            return auth._ask_for_report()
+    @after_session_check(pending=_waiting)
+    async def on_load(self, auth: AuthState):
         if auth.refusal:
             self.reason = GENERIC if get_settings().is_production else auth.refusal
             return None

@@ -3,7 +3,7 @@
 ``WelcomeState``: /welcome's upsert on load (the seed's post-sign-in sync).
 
 ``on_load`` parks itself until the session bridge has reported for this tab (see
-:meth:`AuthState._wait_for_check`), then: not signed in → /sign-in; signed in → one
+:func:`clerk_app.state.gate.gated`), then: not signed in → /sign-in; signed in → one
 Backend API call, or none when the token carries the custom claims, then one atomic
 upsert, then /members. A failure shows a message and a retry button; nothing partial
 is written (each sync is one statement in one transaction), so retries, reloads and
@@ -19,10 +19,14 @@ import reflex as rx
 from clerk_app import i18n, members, routes
 from clerk_app.components.failure import failure_with_retry
 from clerk_app.components.layout import layout
-from clerk_app.state.auth import AuthState, NotSignedIn
-from clerk_app.state.ui import UIState, t
+from clerk_app.state.gate import SignedIn, gated
+from clerk_app.state.ui import UIState, show_preferences, t
 
 logger = logging.getLogger(__name__)
+
+
+def _waiting(state: WelcomeState) -> None:
+    state.status = "waiting"
 
 
 class WelcomeState(rx.State):
@@ -31,31 +35,20 @@ class WelcomeState(rx.State):
     error_message: str = ""
 
     @rx.event
-    async def on_load(self):
-        auth = await self.get_state(AuthState)
-        if not auth._wait_for_check(WelcomeState.on_load):
-            self.status = "waiting"
-            if (ask := auth._ask_for_report()) is not None:
-                yield ask
-            return
-        try:
-            user_id = auth._verified_user_id()
-        except NotSignedIn:
-            yield auth._signed_out_redirect()
-            return
-        claims = auth._verified_claims()
+    @gated(pending=_waiting)
+    async def on_load(self, user: SignedIn):
         self.status = "syncing"
         self.error_message = ""
         yield
         ui = await self.get_state(UIState)
         try:
-            profile = await members.sync_account(user_id, claims)
+            profile = await members.sync_account(user.user_id, user.claims)
         except members.AccountError as exc:
             logger.warning("welcome sync failed: %s", exc)
             self.status = "error"
             self.error_message = i18n.text(ui.lang, exc.key)
             return
-        ui._apply(profile.theme, profile.language)
+        await show_preferences(self, profile.theme, profile.language)
         yield rx.redirect(routes.MEMBERS)
 
     @rx.event

@@ -13,7 +13,8 @@ from __future__ import annotations
 import reflex as rx
 
 from clerk_app import i18n, members
-from clerk_app.state.auth import AuthState, NotSignedIn
+from clerk_app.models import THEMES
+from clerk_app.state.auth import AuthState, NotSignedIn, require_user_id
 
 
 class UIState(rx.State):
@@ -36,9 +37,8 @@ class UIState(rx.State):
     async def load_preferences(self):
         """The identity changed (or the tab's first report): the user's saved preferences,
         or the browser's language for a signed-out visitor."""
-        auth = await self.get_state(AuthState)
         try:
-            user_id = auth._verified_user_id()
+            user_id = await require_user_id(self)
         except NotSignedIn:
             self._user_lang = ""
             self.theme = ""
@@ -49,13 +49,21 @@ class UIState(rx.State):
 
     def _apply(self, theme: str, lang: str) -> None:
         """Show the page in ``lang`` with ``theme`` from now on (after a load or a save)."""
-        theme = theme if theme in ("light", "dark", "system") else "light"
+        theme = theme if theme in THEMES else THEMES[0]
         lang = i18n.normalise_lang(lang)
         if (self.theme, self._user_lang) != (theme, lang):  # unchanged: nothing to send
             self.theme, self._user_lang = theme, lang
 
 
 AuthState.on_identity_change(UIState.load_preferences)
+
+
+async def show_preferences(state: rx.State, theme: str, language: str) -> UIState:
+    """Show ``state``'s tab in a user's ``theme`` and ``language`` from now on (after
+    their profile was loaded or saved); the tab's :class:`UIState`."""
+    ui = await state.get_state(UIState)
+    ui._apply(theme, language)
+    return ui
 
 
 def t(key: str) -> rx.Var:

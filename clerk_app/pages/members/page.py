@@ -6,7 +6,8 @@ import reflex as rx
 
 from clerk_app.components.failure import failure_with_retry
 from clerk_app.components.layout import layout
-from clerk_app.pages.members.form import identity_card, profile_form, stored_copy_notice
+from clerk_app.pages.members.form import profile_form
+from clerk_app.pages.members.identity import identity_card, stored_copy_notice
 from clerk_app.pages.members.state import MembersState
 from clerk_app.state.ui import t
 

@@ -36,7 +36,8 @@ from clerk_app import i18n, members, routes
 from clerk_app.models import PROFILE_FIELDS, UserPublic
 from clerk_app.profile import check_form, form_values, length_limit, stored_values
 from clerk_app.state.auth import AuthState, NotSignedIn, require_user_id
-from clerk_app.state.ui import UIState
+from clerk_app.state.gate import SignedIn, gated
+from clerk_app.state.ui import UIState, show_preferences
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,17 @@ def _when(value: datetime | None, lang: str) -> str:
         return i18n.text(lang, "unknown")
     pattern = "%Y-%m-%d %H:%M UTC" if lang == "en" else "%d/%m/%Y %H:%M UTC"
     return value.strftime(pattern)
+
+
+def _hide_while_checking(state: MembersState) -> None:
+    """Nothing shown while the session is checked; a form already there is only hidden,
+    so a reconnect does not throw away what was typed."""
+    if state.loaded and not state.checking:
+        state.checking = True
+
+
+def _unload(state: MembersState) -> None:
+    state.loaded = state.checking = False
 
 
 class MembersState(rx.State):
@@ -101,24 +113,13 @@ class MembersState(rx.State):
     _pending: UserPublic | None = None
 
     @rx.event
-    async def on_load(self):
-        auth = await self.get_state(AuthState)
-        if not auth._wait_for_check(MembersState.on_load):
-            # Nothing shown while the session is checked; a form already there is only
-            # hidden, so a reconnect does not throw away what was typed.
-            if self.loaded and not self.checking:
-                self.checking = True
-            return auth._ask_for_report()
+    @gated(routes.MEMBERS, pending=_hide_while_checking, signed_out=_unload)
+    async def on_load(self, user: SignedIn):
         if self.checking:
             self.checking = False
-        try:
-            user_id = auth._verified_user_id()
-        except NotSignedIn:
-            self.loaded = False
-            return auth._signed_out_redirect(routes.MEMBERS)
         ui = await self.get_state(UIState)
         try:
-            profile, current = await members.load_member(user_id, auth._verified_claims())
+            profile, current = await members.load_member(user.user_id, user.claims)
         except members.AccountError as exc:
             logger.warning("members load failed: %s", exc)
             self.load_error = i18n.text(ui.lang, exc.key)
@@ -127,7 +128,7 @@ class MembersState(rx.State):
             self.load_error = ""
         if self.clerk_current != current:
             self.clerk_current = current
-        ui._apply(profile.theme, profile.language)
+        await show_preferences(self, profile.theme, profile.language)
         if self.loaded and self._shown == (profile.updated_at, profile.synced_at, ui.lang):
             return None
         if not self.loaded:
@@ -210,7 +211,7 @@ class MembersState(rx.State):
                 for field, code in errors.items()
             }
             return self._report(ui.lang, "save_failed", ok=False)
-        ui._apply(saved.theme, saved.language)
+        await show_preferences(self, saved.theme, saved.language)
         self._show(saved, ui.lang)
         return self._report(ui.lang, "saved", ok=True)
 
