@@ -117,6 +117,8 @@ class MembersState(rx.State):
     async def on_load(self, user: SignedIn):
         if self.checking:
             self.checking = False
+        if self.status:  # the last save's outcome belongs to that visit
+            self.status = ""
         ui = await self.get_state(UIState)
         try:
             profile, current = await members.load_member(user.user_id, user.claims)
