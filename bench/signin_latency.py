@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.utils.app_server import start_app, stop_app  # noqa: E402
+from tests.support.app_server import start_app, stop_app  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

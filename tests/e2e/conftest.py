@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from clerk_app import routes
 from clerk_emulator import load_local_secrets
-from tests.utils.app_server import AppServer, current_app, start_app, stop_app
+from tests.support.app_server import AppServer, current_app, start_app, stop_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -16,9 +16,9 @@ import pytest
 from playwright.sync_api import expect
 
 from clerk_app import routes
-from tests.clerk_fapi.fixtures import clerk_instance, fapi_stubs  # noqa: F401
 from tests.e2e.conftest import db_rows, screenshot
-from tests.utils.app_server import AppServer, start_app, stop_app
+from tests.support.app_server import AppServer, start_app, stop_app
+from tests.support.clerk_fapi.fixtures import clerk_instance, fapi_stubs  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from clerk_app import routes
 from clerk_app.settings import publishable_key_for
 from tests.e2e.conftest import screenshot
-from tests.utils.app_server import AppServer, start_app, stop_app
+from tests.support.app_server import AppServer, start_app, stop_app
 
 pytestmark = pytest.mark.browser
 

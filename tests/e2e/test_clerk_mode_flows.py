@@ -32,8 +32,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from clerk_app import routes
-from tests.clerk_fapi.fixtures import ClerkInstance, clerk_instance, fapi_stubs  # noqa: F401
-from tests.clerk_fapi.packages import (
+from tests.e2e.conftest import ARTIFACTS, db_rows
+from tests.support.app_server import AppServer, start_app, stop_app
+from tests.support.clerk_fapi.fixtures import ClerkInstance, clerk_instance, fapi_stubs  # noqa: F401
+from tests.support.clerk_fapi.packages import (
     CLERK_JS_VERSION,
     CLERK_UI_VERSION,
     OLDEST_CLERK_JS_VERSION,
@@ -41,9 +43,7 @@ from tests.clerk_fapi.packages import (
     clerk_bundle,
     newest_version,
 )
-from tests.clerk_fapi.tokens import foreign_key_token, wrong_azp_token
-from tests.e2e.conftest import ARTIFACTS, db_rows
-from tests.utils.app_server import AppServer, start_app, stop_app
+from tests.support.clerk_fapi.tokens import foreign_key_token, wrong_azp_token
 
 pytestmark = pytest.mark.browser
 

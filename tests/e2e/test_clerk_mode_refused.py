@@ -24,11 +24,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from clerk_app import routes
-from tests.clerk_fapi.fixtures import ClerkInstance, clerk_instance, fapi_stubs  # noqa: F401
-from tests.clerk_fapi.tokens import foreign_key_token
 from tests.e2e.conftest import PHONE
 from tests.e2e.test_clerk_mode_flows import UI_MS, _docs_screenshot, _new_user, _sign_in, _warm_up
-from tests.utils.app_server import AppServer, start_app, stop_app
+from tests.support.app_server import AppServer, start_app, stop_app
+from tests.support.clerk_fapi.fixtures import ClerkInstance, clerk_instance, fapi_stubs  # noqa: F401
+from tests.support.clerk_fapi.tokens import foreign_key_token
 
 pytestmark = pytest.mark.browser
 

@@ -20,9 +20,9 @@ import pytest
 from playwright.sync_api import expect
 
 from clerk_app.clerk.tokens import InvalidToken, TokenVerifier
-from tests.clerk_fapi.fixtures import clerk_instance, fapi_stubs  # noqa: F401
-from tests.clerk_fapi.servers import serve_asgi
-from tests.clerk_fapi.standalone import standalone_app
+from tests.support.clerk_fapi.fixtures import clerk_instance, fapi_stubs  # noqa: F401
+from tests.support.clerk_fapi.servers import serve_asgi
+from tests.support.clerk_fapi.standalone import standalone_app
 
 pytestmark = pytest.mark.browser
 
@@ -150,7 +150,7 @@ def test_foreign_tokens_reach_the_browser_and_fail_verification(
     page_origin,
 ):
     """The stub can hand clerk-js tokens the app must refuse: another azp, another key."""
-    from tests.clerk_fapi.tokens import foreign_key_token, wrong_azp_token
+    from tests.support.clerk_fapi.tokens import foreign_key_token, wrong_azp_token
 
     user = _user(clerk_instance, first_name="Eve")
     stub = fapi_stubs(context, app_origin=page_origin)

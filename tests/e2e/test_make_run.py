@@ -1,8 +1,8 @@
 """``make run`` as a newcomer lives in it: a plain copy of the checkout, hot reload on.
 
 The other browser tests start the app with reload off and data elsewhere (see
-:mod:`tests.utils.app_server` for why); this one runs the README's command itself (see
-:mod:`tests.utils.make_run`) and spends time on /members the way a person does: signs
+:mod:`tests.support.app_server` for why); this one runs the README's command itself (see
+:mod:`tests.support.make_run`) and spends time on /members the way a person does: signs
 up, makes a refused save, fixes it, then leaves the tab open. While the app writes its
 SQLite database (WAL files included), its emulator files and its logs, the dev server
 must not restart: a restart drops the tab's websocket, the page re-hydrates, and what
@@ -18,8 +18,8 @@ from playwright.sync_api import WebSocket, expect
 
 from tests.e2e.conftest import db_rows, sign_up, unique_email
 from tests.security.browser import field, save
-from tests.utils.app_server import free_port, stop_app
-from tests.utils.make_run import MakeRun, copy_checkout
+from tests.support.app_server import free_port, stop_app
+from tests.support.make_run import MakeRun, copy_checkout
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from clerk_app.pages.members.state import MembersState
-from tests.utils.app_server import AppServer
+from tests.support.app_server import AppServer
 
 MEMBERS_STATE = MembersState.get_full_name()
 

@@ -1,7 +1,7 @@
 """Fixtures for the attacks on the running app: the app itself, users, tokens, the database.
 
 The app is the one the browser tests use (``reflex run`` in local mode, see
-:mod:`tests.utils.app_server`): when they already started it in this session it is
+:mod:`tests.support.app_server`): when they already started it in this session it is
 reused, otherwise it is started here once. :class:`Arena` is the attacker's and the
 referee's view of it: it creates users and tokens through the emulator's admin API
 (the test holds the emulator's secret; the attacker in the tests never uses it) and
@@ -31,9 +31,9 @@ from clerk_app.state.auth import AuthState
 from clerk_app.state.local_auth import LocalAuthState
 from clerk_app.state.ui import UIState
 from clerk_emulator import load_local_secrets
-from tests.utils import app_server as servers
-from tests.utils.app_server import AppServer
-from tests.utils.reflex_client import ROOT_STATE, ReflexClient
+from tests.support import app_server as servers
+from tests.support.app_server import AppServer
+from tests.support.reflex_client import ROOT_STATE, ReflexClient
 
 AUTH = AuthState.get_full_name()
 MEMBERS = MembersState.get_full_name()

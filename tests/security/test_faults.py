@@ -3,7 +3,7 @@
 The use cases are the ones the pages call (:mod:`clerk_app.members`): ``sync_account``
 (/welcome), ``load_member`` (/members) and ``save_profile`` (the form). They run against
 a real PostgreSQL database reached **through a TCP proxy the test controls**
-(:mod:`tests.utils.tcp_proxy`: refuse, reset, stall, reset when a chosen statement goes
+(:mod:`tests.support.tcp_proxy`: refuse, reset, stall, reset when a chosen statement goes
 by), never by stopping the machine's server, and against the Clerk emulator over HTTP
 with its fault knobs (429 with ``Retry-After``, 5xx, latency, hangs).
 
@@ -25,9 +25,9 @@ from clerk_app import db, members, services
 from clerk_app.clerk.api import ClerkAPI
 from clerk_app.members import AccountError
 from clerk_app.models import User
-from tests.utils.database import migrated, row, rows
-from tests.utils.servers import EmulatorServer
-from tests.utils.tcp_proxy import TCPProxy
+from tests.support.database import migrated, row, rows
+from tests.support.servers import EmulatorServer
+from tests.support.tcp_proxy import TCPProxy
 
 pytestmark = pytest.mark.postgres
 

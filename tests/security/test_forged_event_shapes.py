@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.security.conftest import AUTH, LOCAL_AUTH, MEMBERS, ROOT, Arena, Member
-from tests.utils.reflex_client import ReflexClient
+from tests.support.reflex_client import ReflexClient
 
 BAD_FORMS: list[tuple[str, dict[str, Any]]] = [
     ("form is a string", {"form_data": "bio=x"}),

@@ -1,6 +1,6 @@
 """Forged websocket events against the running app: who may read and write what.
 
-An attacker's script speaks Reflex's protocol directly (:mod:`tests.utils.reflex_client`)
+An attacker's script speaks Reflex's protocol directly (:mod:`tests.support.reflex_client`)
 to the app started the README's way in local mode, and tries to save or read a profile
 without a session, with an expired one, after signing out, with another user's ids in
 the arguments, with tokens of another Clerk instance, and by setting backend-only vars.
@@ -19,8 +19,8 @@ from typing import Any
 
 from clerk_emulator import Emulator
 from tests.security.conftest import AUTH, LOCAL_AUTH, MEMBERS, ROOT, UI, WELCOME, Arena, Member
-from tests.utils.reflex_client import ReflexClient
-from tests.utils.tokens import encode_token, hmac_signer, mint, session_claims, signing_key
+from tests.support.reflex_client import ReflexClient
+from tests.support.tokens import encode_token, hmac_signer, mint, session_claims, signing_key
 
 #: The guard's leeway after ``exp`` (clerk_app.state.auth.EXPIRY_LEEWAY_S) plus margin.
 PAST_LEEWAY_S = 5.0 + 1.5

@@ -21,8 +21,8 @@ from clerk_app import db, members
 from clerk_app.profile import MAX_FORM_VALUE, check_form, validate_profile
 from clerk_app.sync import sync_user
 from tests.security.hostile_profile import CASES, Refused, Stored
-from tests.utils.database import migrated, row, update_profile
-from tests.utils.factories import clerk_user
+from tests.support.database import migrated, row, update_profile
+from tests.support.factories import clerk_user
 
 
 @pytest.mark.parametrize(

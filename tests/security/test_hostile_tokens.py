@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clerk_app.clerk.tokens import InvalidToken, TokenVerifier
-from tests.utils.tokens import (
+from tests.support.tokens import (
     CAT_JWT_TEMPLATE,
     CAT_M2M,
     DROP,

@@ -5,7 +5,7 @@ transport) on a database holding one victim user, and checks two things: the
 status is the expected refusal (never a 5xx), and both tables are byte-for-byte
 unchanged, unless the case is a legitimate, validly signed delivery, in which
 case only the user it names may change. Signatures are made from the spec
-(tests/utils/webhooks.py), not with the library under test.
+(tests/support/webhooks.py), not with the library under test.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from clerk_app import db
 from clerk_app.sync import sync_user
-from tests.utils.webhooks import (
+from tests.support.webhooks import (
     body_of,
     clerk_user_json,
     deleted_event,

@@ -1,7 +1,7 @@
 """Faults as the user sees them: a clear message, nothing half-written, a retry that works.
 
 The app runs the README's way (``reflex run``, local mode) on a PostgreSQL database
-reached through a TCP proxy the test controls (:mod:`tests.utils.tcp_proxy`), so the
+reached through a TCP proxy the test controls (:mod:`tests.support.tcp_proxy`), so the
 database can be refused or reset mid-request without touching the machine's server;
 Clerk is the app's own emulator with its fault knobs. Each test drives Chromium through
 the failure, reads the message, checks the database directly, lifts the fault and uses
@@ -22,9 +22,9 @@ from tests.conftest import throwaway_pg_database
 from tests.e2e.conftest import screenshot
 from tests.security.browser import field, save, unique_email
 from tests.security.conftest import Arena
-from tests.utils import app_server as servers
-from tests.utils.app_server import AppServer
-from tests.utils.tcp_proxy import TCPProxy
+from tests.support import app_server as servers
+from tests.support.app_server import AppServer
+from tests.support.tcp_proxy import TCPProxy
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
