@@ -1,6 +1,7 @@
 """``LocalAuthState``: local mode's stand-in for Clerk's hosted sign-in (dev only).
 
-It creates or picks a user in the in-process emulator and opens an emulator session.
+It creates or picks a user in the in-process emulator and opens an emulator session
+(the use cases are :mod:`clerk_app.local_accounts`).
 The session id goes to the browser (``window.clerkAppLocalSession.signIn``), and from
 there the token takes exactly the path a Clerk token takes: the bridge fetches it,
 ``AuthState.set_session`` verifies it with the same verifier. Every handler refuses
@@ -11,31 +12,12 @@ returns ``None`` otherwise), so nothing here is reachable in clerk mode.
 from __future__ import annotations
 
 import json
-import logging
-import re
 
 import reflex as rx
 
-from clerk_app import i18n, routes, services
+from clerk_app import i18n, local_accounts, routes
 from clerk_app.state.auth import AuthState
 from clerk_app.state.ui import UIState
-
-logger = logging.getLogger(__name__)
-
-_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,60}$")
-_USER_ID_RE = re.compile(r"^user_[A-Za-z0-9]{1,64}$")
-SIGN_UP_FIELDS = ("email", "first_name", "last_name", "username")
-MAX_FIELD = 100
-MAX_LISTED = 20
-#: The emulator's refusals the form can meet, by Clerk error code and parameter, and the
-#: message shown for each (the emulator answers in English, as Clerk does).
-EMULATOR_ERRORS = {
-    ("form_username_invalid_length", "username"): "err_username_length",
-    ("form_username_invalid_character", "username"): "err_username_characters",
-    ("form_identifier_exists", "username"): "err_username_taken",
-    ("form_identifier_exists", "email_address"): "err_email_taken",
-    ("form_param_format_invalid", "email_address"): "err_email",
-}
 
 
 class LocalAuthState(rx.State):
@@ -45,60 +27,28 @@ class LocalAuthState(rx.State):
 
     @rx.event
     def load_users(self):
-        emulator = services.get_local_emulator()
         self.error = ""
-        if emulator is None:
-            self.users = []
-            return
-        listed = emulator.list_users(limit=MAX_LISTED, order_by="-created_at")
-        self.users = [_summary(user) for user in listed]
+        self.users = local_accounts.recent_users()
 
     @rx.event
     async def sign_up(self, form_data: dict):
-        """Create a user (or reuse the one with this email) and sign in as them."""
-        emulator = services.get_local_emulator()
-        ui = await self.get_state(UIState)
-        if emulator is None:
-            return
-        if not isinstance(form_data, dict) or set(form_data) - set(SIGN_UP_FIELDS):
-            self.error = i18n.text(ui.lang, "err_email")
-            return
-        values = {key: form_data.get(key, "") for key in SIGN_UP_FIELDS}
-        if any(not isinstance(v, str) for v in values.values()):
-            self.error = i18n.text(ui.lang, "err_email")
-            return
-        if any(len(v) > MAX_FIELD for v in values.values()):
-            self.error = i18n.text(ui.lang, "err_local_too_long", limit=MAX_FIELD)
-            return
-        email = values["email"].strip().lower()
-        if not _EMAIL_RE.match(email):
-            self.error = i18n.text(ui.lang, "err_email")
-            return
-        existing = emulator.list_users(email_address=[email])
-        if existing:
-            self.error = i18n.text(ui.lang, "err_email_taken")
-            return
+        """Create a user (the email must be new) and sign in as them."""
+        if not local_accounts.available():
+            return None
         try:
-            user = emulator.create_user(
-                email,
-                first_name=values["first_name"].strip() or None,
-                last_name=values["last_name"].strip() or None,
-                username=values["username"].strip() or None,
-            )
-        except Exception as exc:  # the emulator answers like Clerk: a 422 with a code
-            self.error = emulator_error_text(exc, ui.lang)
-            return
-        return await self._open_session(user["id"])
+            user_id = local_accounts.sign_up(form_data)
+        except local_accounts.LocalSignUpRefused as refused:
+            ui = await self.get_state(UIState)
+            self.error = i18n.text(ui.lang, refused.key, **refused.params)
+            return None
+        return await self._open_session(user_id)
 
     @rx.event
     async def sign_in_as(self, user_id: str):
         """Pick an existing emulator user (the emulator's account chooser)."""
-        emulator = services.get_local_emulator()
-        if emulator is None or not isinstance(user_id, str) or not _USER_ID_RE.match(user_id):
-            return
-        try:
-            emulator.get_user(user_id)
-        except Exception:
+        if not local_accounts.plausible_user_id(user_id):
+            return None
+        if not local_accounts.known_user(user_id):
             return LocalAuthState.load_users
         return await self._open_session(user_id)
 
@@ -106,12 +56,7 @@ class LocalAuthState(rx.State):
     async def sign_out(self):
         """End the emulator session; this tab and the others drop the identity."""
         auth = await self.get_state(AuthState)
-        emulator = services.get_local_emulator()
-        if emulator is not None and auth.session_id:
-            try:
-                emulator.end_session(auth.session_id)
-            except Exception:  # already ended: signing out is still the right outcome
-                logger.info("local sign-out: session already gone")
+        local_accounts.end_session(auth.session_id)
         return [
             rx.call_script("window.clerkAppLocalSession && window.clerkAppLocalSession.signOut()"),
             AuthState.clear_session,
@@ -119,9 +64,9 @@ class LocalAuthState(rx.State):
         ]
 
     async def _open_session(self, user_id: str):
-        emulator = services.get_local_emulator()
-        assert emulator is not None
-        sid = emulator.create_session(user_id)
+        sid = local_accounts.open_session(user_id)
+        if sid is None:
+            return None
         auth = await self.get_state(AuthState)
         auth._expect_new_session()
         self.error = ""
@@ -130,30 +75,3 @@ class LocalAuthState(rx.State):
             rx.call_script(f"window.clerkAppLocalSession.signIn({json.dumps(sid)})"),
             rx.redirect(target or routes.WELCOME),
         ]
-
-
-def emulator_error_text(error: Exception, lang: str) -> str:
-    """The user's-language message for an emulator refusal (its Clerk error code)."""
-    code = getattr(error, "code", None)
-    meta = getattr(error, "meta", None)
-    param = meta.get("param_name") if isinstance(meta, dict) else None
-    key = EMULATOR_ERRORS.get((code, param))
-    if key is None:
-        logger.warning("local sign-up refused by the emulator: %s", error)
-        return i18n.text(lang, "err_local_failed", detail=code or type(error).__name__)
-    return i18n.text(lang, key)
-
-
-def _summary(user: dict) -> dict[str, str]:
-    primary = user.get("primary_email_address_id")
-    email = next(
-        (
-            a.get("email_address", "")
-            for a in user.get("email_addresses") or []
-            if a.get("id") == primary
-        ),
-        "",
-    )
-    name = " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p)
-    fallback = user.get("username") or email.split("@")[0]
-    return {"id": user["id"], "email": email, "name": name or fallback}

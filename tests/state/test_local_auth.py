@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from clerk_app import i18n, services
-from clerk_app.state.local_auth import MAX_FIELD, LocalAuthState
+from clerk_app.local_accounts import MAX_FIELD
+from clerk_app.state.local_auth import LocalAuthState
 from clerk_app.state.ui import UIState
 from clerk_emulator.errors import EmulatorError
 from tests.support.reflex_states import call, emulator, new_tab, substate
