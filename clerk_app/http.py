@@ -107,11 +107,9 @@ def build_api() -> Starlette:
         Route(routes.API_HEALTH, health, methods=["GET"]),
         webhook_route(services.webhook_signing_secret, path=routes.API_WEBHOOK),
     ]
-    emulator = services.get_local_emulator()
-    if emulator is not None and settings.mode == "local" and not settings.is_production:
-        from clerk_emulator import create_emulator_app
-
-        api_routes.append(Mount(EMULATOR_PATH, app=create_emulator_app(emulator)))
+    emulator_app = services.local_emulator_app()
+    if emulator_app is not None and settings.mode == "local" and not settings.is_production:
+        api_routes.append(Mount(EMULATOR_PATH, app=emulator_app))
     log_webhook_configuration(services.webhook_signing_secret)
     return Starlette(routes=api_routes)
 

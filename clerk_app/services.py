@@ -21,6 +21,8 @@ from clerk_app import routes
 from clerk_app.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
     from clerk_app.clerk.api import ClerkAPI
     from clerk_app.clerk.tokens import TokenVerifier
     from clerk_emulator import Emulator
@@ -42,6 +44,23 @@ def get_local_emulator() -> Emulator | None:
         if _emulator is None:
             _emulator = local_emulator(settings)
         return _emulator
+
+
+def local_emulator_app() -> Starlette | None:
+    """The emulator's HTTP app, for the backend to mount in local mode; else ``None``."""
+    emulator = get_local_emulator()
+    if emulator is None:
+        return None
+    from clerk_emulator import create_emulator_app
+
+    return create_emulator_app(emulator)
+
+
+def local_secret_key(settings: Settings) -> str:
+    """The emulator's persisted secret key (local mode: what the reconcile command uses)."""
+    from clerk_emulator import load_local_secrets
+
+    return load_local_secrets(settings.clerk_emulator_dir)[0]
 
 
 def local_emulator(settings: Settings) -> Emulator:

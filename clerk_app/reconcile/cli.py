@@ -75,9 +75,9 @@ def _connection(args: argparse.Namespace) -> tuple[str, str, str | None]:
     api_url = args.api_url or settings.api_url
     secret = args.secret_key
     if not secret and settings.mode == "local":
-        from clerk_emulator import load_local_secrets
+        from clerk_app.services import local_secret_key
 
-        secret = load_local_secrets(settings.clerk_emulator_dir)[0]
+        secret = local_secret_key(settings)
     elif not secret and settings.clerk_secret_key:
         secret = settings.clerk_secret_key.get_secret_value()
     if not secret:
