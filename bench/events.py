@@ -64,7 +64,7 @@ from bench.harness.emulator_server import EmulatorProcess, session_token
 from bench.harness.protocol import ReflexTab, has, hydrated
 
 AUTH = "___auth____auth_state"
-MEMBERS = "___members____members_state"
+MEMBERS = "____members_state"
 WELCOME = "___welcome____welcome_state"
 COUNTER = "____counter_state"
 TOKEN_REFRESH_S = 40.0

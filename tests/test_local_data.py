@@ -18,7 +18,7 @@ from clerk_app import local_data
 from clerk_app.local_data import DATA_DIR, DEFAULT_DB_URL, DEFAULT_EMULATOR_DIR, prepare
 from clerk_app.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture

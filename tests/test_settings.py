@@ -148,7 +148,7 @@ def test_frontend_api_host_round_trip():
 
 def test_refusal_is_one_clear_line_not_a_traceback(tmp_path):
     """Starting with a bad configuration prints one message and exits non-zero."""
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[1]
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(repo), "CLERK_PUBLISHABLE_KEY": PK_TEST}
     result = subprocess.run(
         [sys.executable, "-m", "clerk_app.check_config"],

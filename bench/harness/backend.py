@@ -202,4 +202,5 @@ class ReflexBackend:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-        self.log_path.unlink(missing_ok=True)
+        if not os.environ.get("KEEP_BACKEND_LOGS"):
+            self.log_path.unlink(missing_ok=True)

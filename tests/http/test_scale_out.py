@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379")
 AUTH = "___auth____auth_state"
-MEMBERS = "___members____members_state"
+MEMBERS = "____members_state"
 
 
 def socket_record(token: str):
@@ -122,13 +122,18 @@ async def bridge_report(tab: ReflexTab, token: str) -> None:
 async def members_loaded(tab: ReflexTab) -> dict:
     """Wait for /members' on_load to answer after a reload; the page's MembersState then.
 
-    A load bumps ``form_key`` (to 1 or more); a reset of the state (the identity
-    being re-checked) sends it back to 0 with an empty profile: not a load. A load
-    sends only the vars that changed, so the result is the tab's merged state.
+    A first load bumps ``form_key`` (to 1 or more); a reset of the state (the identity
+    being re-checked) sends it back to 0 with an empty profile: not a load. A tab
+    already showing the same data keeps its form mounted across the reconnect (what
+    was typed stays), so its load only lifts ``checking``. A load sends only the vars
+    that changed, so the result is the tab's merged state.
     """
 
     def loaded(delta: dict) -> bool:
-        return has(MEMBERS, "form_key")(delta) and delta[tab.state_name(MEMBERS)]["form_key"] > 0
+        members = delta.get(tab.state_name(MEMBERS), {})
+        if members.get("form_key", 0) > 0:
+            return True
+        return members.get("checking") is False and tab.var(MEMBERS, "loaded") is True
 
     await tab.wait_for(loaded, since=tab.mark, timeout=30)
     return tab.state[tab.state_name(MEMBERS)]

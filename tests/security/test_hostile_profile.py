@@ -21,7 +21,7 @@ from clerk_app import db, members
 from clerk_app.profile import MAX_FORM_VALUE, check_form, validate_profile
 from clerk_app.sync import sync_user
 from tests.security.hostile_profile import CASES, Refused, Stored
-from tests.support.database import migrated, row, update_profile
+from tests.support.database import migrated, row, session_scope, update_profile
 from tests.support.factories import clerk_user
 
 
@@ -42,12 +42,12 @@ def test_every_stored_value_round_trips_through_the_database(database_url: str) 
     stored_cases = [c for c in CASES if isinstance(c[3], Stored)]
     with migrated(database_url) as url:
         clerk = clerk_user()
-        with db.session_scope(url) as session:
+        with session_scope(url) as session:
             sync_user(session, clerk)
         mismatches = []
         for case_id, field, value, expected in stored_cases:
             update, _ = validate_profile({field: value})
-            with db.session_scope(url) as session:
+            with session_scope(url) as session:
                 update_profile(session, clerk["id"], update)
             got = getattr(row(url, clerk["id"]), field)
             if got != expected.value:
@@ -59,7 +59,7 @@ def test_every_stored_value_round_trips_through_the_database(database_url: str) 
 def test_a_refused_submission_writes_nothing(monkeypatch) -> None:
     """Each refused value, sent with otherwise valid fields: no database call at all."""
     calls: list[Any] = []
-    monkeypatch.setattr(members, "execute_one", lambda *args: calls.append(args))
+    monkeypatch.setattr(db, "execute_one", lambda *args: calls.append(args))
     refused = [c for c in CASES if isinstance(c[3], Refused) and isinstance(c[2], str)]
     import asyncio
 
@@ -77,14 +77,14 @@ def test_a_refused_submission_writes_nothing(monkeypatch) -> None:
     assert len(refused) > 150
 
 
-def test_a_refused_field_leaves_the_stored_profile_intact(database_url: str, monkeypatch) -> None:
+def test_a_refused_field_leaves_the_stored_profile_intact(database_url: str, use_database) -> None:
     import asyncio
 
     with migrated(database_url) as url:
         clerk = clerk_user()
-        with db.session_scope(url) as session:
+        with session_scope(url) as session:
             sync_user(session, clerk)
-        monkeypatch.setattr(members, "DB_URL", url)
+        use_database(url)
         good = {"bio": "Original bio", "company": "Acme", "website": "acme.example"}
         assert asyncio.run(members.save_profile(clerk["id"], good))[0] is not None
         hostile = {"bio": "<script>x</script>", "company": "Evil", "website": "javascript:x"}

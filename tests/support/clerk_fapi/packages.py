@@ -32,7 +32,7 @@ CLERK_UI_VERSION = "1.36.0"
 OLDEST_CLERK_JS_VERSION = "6.0.0"
 OLDEST_CLERK_UI_VERSION = "1.1.0"
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 CACHE_DIR = Path(os.environ.get("CLERK_NPM_CACHE", REPO_ROOT / ".cache" / "clerk-npm"))
 
 _ENTRY = {"clerk-js": "clerk.browser.js", "ui": "ui.browser.js"}
