@@ -47,9 +47,15 @@ _HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _URL_FORBIDDEN = frozenset('<>"\\`{}|^')
 _TWITTER_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 _GITHUB_RE = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9])*$")
+_TWITTER_MAX = 15
 _GITHUB_MAX = 39
 _TWITTER_HOSTS = frozenset({"twitter.com", "x.com"})
 _GITHUB_HOSTS = frozenset({"github.com"})
+#: Per handle field: the service's hosts, the handle's pattern, its longest length.
+_HANDLES = {
+    "twitter": (_TWITTER_HOSTS, _TWITTER_RE, _TWITTER_MAX),
+    "github": (_GITHUB_HOSTS, _GITHUB_RE, _GITHUB_MAX),
+}
 
 
 def _error(code: str, message: str) -> PydanticCustomError:
@@ -152,22 +158,15 @@ class ProfileUpdate(ProfileFields):
         text = _clean_text(value)
         return None if text is None else _check_length(normalise_url(text), FIELD_MAX_LENGTH)
 
-    @field_validator("twitter", mode="before")
+    @field_validator("twitter", "github", mode="before")
     @classmethod
-    def _twitter(cls, value: Any) -> str | None:
+    def _handle(cls, value: Any, info: Any) -> str | None:
         text = _clean_text(value)
         if text is None:
             return None
-        return normalise_handle(text, hosts=_TWITTER_HOSTS, pattern=_TWITTER_RE)
-
-    @field_validator("github", mode="before")
-    @classmethod
-    def _github(cls, value: Any) -> str | None:
-        text = _clean_text(value)
-        if text is None:
-            return None
-        handle = normalise_handle(text, hosts=_GITHUB_HOSTS, pattern=_GITHUB_RE)
-        if len(handle) > _GITHUB_MAX:
+        hosts, pattern, max_length = _HANDLES[info.field_name]
+        handle = normalise_handle(text, hosts=hosts, pattern=pattern)
+        if len(handle) > max_length:
             raise _error("invalid_handle", "not a profile name")
         return handle
 

@@ -5,12 +5,13 @@ Core 3 removed ``SignedIn``/``SignedOut``/``Protect`` in favour of
 helpers on top of it. Every component imports from the pinned package so the
 frontend build is reproducible.
 
-The provider is not rendered by these Python wrappers alone: the app's root uses
-:class:`clerk_app.components.session_bridge.AuthRoot`, which renders ``<ClerkProvider>`` (with the
-props built by :func:`provider_props`) only when the backend says the app runs in
-clerk mode and a publishable key exists. That is what lets ``reflex export`` build
-the same frontend with or without keys at build time: the key and the mode reach the
-browser from the backend's state at runtime (see :mod:`clerk_app.state.config`).
+No wrapper here renders the provider: the app's root uses
+:class:`clerk_app.components.session_bridge.AuthRoot`, which takes the props of
+:class:`ClerkProviderProps` (built by :func:`provider_props`) and renders
+``<ClerkProvider>`` with them only when the backend says the app runs in clerk mode
+and a publishable key exists. That is what lets ``reflex export`` build the same
+frontend with or without keys at build time: the key and the mode reach the browser
+from the backend's state at runtime (see :mod:`clerk_app.state.config`).
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ class ClerkComponent(rx.Component):
     library = CLERK_REACT
 
 
-class ClerkProvider(ClerkComponent):
-    """``<ClerkProvider>``; the app renders it through ``AuthRoot`` (see module doc)."""
+class ClerkProviderProps(rx.Component):
+    """The ``<ClerkProvider>`` props the app sets (see module doc and :func:`provider_props`).
 
-    tag = "ClerkProvider"
+    Not a component of its own: ``AuthRoot`` takes these props and hands them on to the
+    ``<ClerkProvider>`` it renders.
+    """
+
     publishable_key: rx.Var[str]
     sign_in_url: rx.Var[str]
     sign_up_url: rx.Var[str]
@@ -46,24 +50,29 @@ class ClerkProvider(ClerkComponent):
     appearance: rx.Var[Any]
 
 
-class SignIn(ClerkComponent):
+class RoutedComponent(ClerkComponent):
+    """Props of Clerk's full-page components (``<SignIn>``, ``<SignUp>``, ``<UserProfile>``)."""
+
+    routing: rx.Var[str]
+    path: rx.Var[str]
+    appearance: rx.Var[Any]
+
+
+class AuthFormComponent(RoutedComponent):
+    """Props ``<SignIn>`` and ``<SignUp>`` share: where to go once done."""
+
+    fallback_redirect_url: rx.Var[str]
+    force_redirect_url: rx.Var[str]
+
+
+class SignIn(AuthFormComponent):
     tag = "SignIn"
-    routing: rx.Var[str]
-    path: rx.Var[str]
     sign_up_url: rx.Var[str]
-    fallback_redirect_url: rx.Var[str]
-    force_redirect_url: rx.Var[str]
-    appearance: rx.Var[Any]
 
 
-class SignUp(ClerkComponent):
+class SignUp(AuthFormComponent):
     tag = "SignUp"
-    routing: rx.Var[str]
-    path: rx.Var[str]
     sign_in_url: rx.Var[str]
-    fallback_redirect_url: rx.Var[str]
-    force_redirect_url: rx.Var[str]
-    appearance: rx.Var[Any]
 
 
 class UserButton(ClerkComponent):
@@ -73,11 +82,8 @@ class UserButton(ClerkComponent):
     appearance: rx.Var[Any]
 
 
-class UserProfile(ClerkComponent):
+class UserProfile(RoutedComponent):
     tag = "UserProfile"
-    routing: rx.Var[str]
-    path: rx.Var[str]
-    appearance: rx.Var[Any]
 
 
 class SignOutButton(ClerkComponent):
@@ -138,7 +144,6 @@ clerk_loading = ClerkLoading.create
 clerk_loaded = ClerkLoaded.create
 clerk_failed = ClerkFailed.create
 clerk_degraded = ClerkDegraded.create
-clerk_provider = ClerkProvider.create
 
 
 def _localization_var(name: str) -> rx.Var:

@@ -117,6 +117,16 @@ def _is_number(value: object) -> bool:
     return kind is int or (kind is float and math.isfinite(value))  # type: ignore[arg-type]
 
 
+def _check_not_after(value: Any, latest: float, claim: str, too_late: str) -> None:
+    """An optional time claim (``nbf``, ``iat``): absent, or a number not after ``latest``."""
+    if value is _MISSING:
+        return
+    if type(value) is not int and not _is_number(value):
+        raise InvalidToken(f"invalid {claim}")
+    if value > latest:
+        raise InvalidToken(too_late)
+
+
 class TokenVerifier:
     """Verifies Clerk session tokens; one instance per process, shared by all requests.
 
@@ -250,18 +260,8 @@ class TokenVerifier:
         if exp <= now - leeway:
             raise InvalidToken("expired")
         latest = now + leeway
-        nbf = get("nbf", _MISSING)
-        if nbf is not _MISSING:
-            if type(nbf) is not int and not _is_number(nbf):
-                raise InvalidToken("invalid nbf")
-            if nbf > latest:
-                raise InvalidToken("not yet valid")
-        iat = get("iat", _MISSING)
-        if iat is not _MISSING:
-            if type(iat) is not int and not _is_number(iat):
-                raise InvalidToken("invalid iat")
-            if iat > latest:
-                raise InvalidToken("issued in the future")
+        _check_not_after(get("nbf", _MISSING), latest, "nbf", "not yet valid")
+        _check_not_after(get("iat", _MISSING), latest, "iat", "issued in the future")
         iss = get("iss")
         if type(iss) is not str or iss != self.issuer:
             raise InvalidToken("wrong issuer")

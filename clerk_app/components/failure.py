@@ -6,27 +6,14 @@ from typing import Any
 
 import reflex as rx
 
-from clerk_app.state.ui import t
+from clerk_app.components.ui import alert, retry_button
 
 
 def failure_with_retry(message: Any, on_retry: Any, *, id_prefix: str) -> rx.Component:
     """A red callout (``#<prefix>-error``, ``role=alert``) and a button (``#<prefix>-retry``)."""
     return rx.vstack(
-        rx.callout(
-            message,
-            icon="circle-alert",
-            color_scheme="red",
-            id=f"{id_prefix}-error",
-            role="alert",
-            width="100%",
-        ),
-        rx.button(
-            rx.icon("rotate-cw", size=16),
-            t("welcome_retry"),
-            on_click=on_retry,
-            size="3",
-            id=f"{id_prefix}-retry",
-        ),
+        alert(message, icon="circle-alert", id=f"{id_prefix}-error"),
+        retry_button(on_retry, id=f"{id_prefix}-retry"),
         align="center",
         spacing="4",
         width="100%",

@@ -13,6 +13,7 @@ import reflex as rx
 
 from clerk_app import routes
 from clerk_app.clerk import components as clerk
+from clerk_app.components.ui import action_button, alert, by_mode, reload_page
 from clerk_app.state.auth import AuthState
 from clerk_app.state.config import ClerkConfigState
 from clerk_app.state.local_auth import LocalAuthState
@@ -23,6 +24,17 @@ CONTENT_WIDTH = "60rem"
 PAGE_BACKGROUND = (
     "radial-gradient(1200px 480px at 50% -12%, var(--violet-a4), transparent), var(--gray-1)"
 )
+
+#: The local-mode banner: a full-width amber strip above the header.
+_BANNER_STYLE = {
+    "width": "100%",
+    "padding_x": "1rem",
+    "padding_y": "0.45rem",
+    "background": rx.color("amber", 3),
+    "color": rx.color("amber", 11),
+    "border_bottom": f"1px solid {rx.color('amber', 6)}",
+    "text_align": "center",
+}
 
 
 def local_banner() -> rx.Component:
@@ -36,41 +48,26 @@ def local_banner() -> rx.Component:
             justify="center",
             align="center",
             spacing="2",
-            width="100%",
-            padding_x="1rem",
-            padding_y="0.45rem",
-            background=rx.color("amber", 3),
-            color=rx.color("amber", 11),
-            border_bottom=f"1px solid {rx.color('amber', 6)}",
-            text_align="center",
+            style=_BANNER_STYLE,
         ),
     )
 
 
 def clerk_status() -> rx.Component:
     """Clerk mode only: say so when clerk-js cannot load, instead of a blank page."""
-    return rx.cond(
-        ClerkConfigState.is_clerk,
-        rx.fragment(
+    return by_mode(
+        clerk=rx.fragment(
             clerk.clerk_failed(
-                rx.callout(
+                alert(
                     rx.hstack(
                         rx.text(t("clerk_failed")),
-                        rx.button(
-                            t("reload"),
-                            size="1",
-                            variant="soft",
-                            on_click=rx.call_script("window.location.reload()"),
-                        ),
+                        rx.button(t("reload"), size="1", variant="soft", on_click=reload_page()),
                         align="center",
                         spacing="3",
                         wrap="wrap",
                     ),
                     icon="wifi-off",
-                    color_scheme="red",
                     id="clerk-failed",
-                    role="alert",
-                    width="100%",
                 ),
             ),
             clerk.clerk_degraded(
@@ -105,7 +102,7 @@ def _signed_out_nav() -> rx.Component:
 
 def _members_link() -> rx.Component:
     return rx.link(
-        rx.button(rx.icon("user-round", size=16), t("nav_members"), variant="soft", size="2"),
+        action_button("user-round", "nav_members", variant="soft", size="2"),
         href=routes.MEMBERS,
         id="nav-members",
     )
@@ -138,9 +135,8 @@ def local_user_menu() -> rx.Component:
 
 def user_nav() -> rx.Component:
     """Right side of the header, per mode and session."""
-    return rx.cond(
-        ClerkConfigState.is_clerk,
-        rx.hstack(
+    return by_mode(
+        clerk=rx.hstack(
             clerk.signed_in(
                 rx.hstack(
                     _members_link(),
@@ -152,7 +148,7 @@ def user_nav() -> rx.Component:
             clerk.signed_out(_signed_out_nav()),
             align="center",
         ),
-        rx.cond(
+        local=rx.cond(
             AuthState.is_signed_in,
             rx.hstack(_members_link(), local_user_menu(), spacing="3", align="center"),
             _signed_out_nav(),

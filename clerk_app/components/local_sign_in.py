@@ -10,6 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from clerk_app import routes
+from clerk_app.components.ui import FIELD_LABEL_STYLE, page_card
 from clerk_app.state.local_auth import LocalAuthState
 from clerk_app.state.ui import t
 
@@ -20,7 +21,7 @@ def _input(name: str, kind: str = "text", required: bool = False) -> rx.Componen
     return rx.el.label(
         rx.text(t(name), size="2", weight="medium", color=rx.color("gray", 11)),
         rx.input(name=name, type=kind, required=required, width="100%", size="3"),
-        style={"display": "flex", "flexDirection": "column", "gap": "0.25rem", "width": "100%"},
+        style=FIELD_LABEL_STYLE,
     )
 
 
@@ -133,22 +134,17 @@ def local_sign_in_card(*, sign_up: bool) -> rx.Component:
         if sign_up
         else rx.link(t("no_account"), href=routes.SIGN_UP, size="2")
     )
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.icon("flask-conical", size=20, color=rx.color("amber", 10)),
-                rx.heading(title, size="5"),
-                align="center",
-                spacing="2",
-            ),
-            rx.text(t("local_intro"), size="2", color=rx.color("gray", 11)),
-            *parts,
-            rx.center(switch, width="100%"),
-            spacing="4",
-            width="100%",
+    return page_card(
+        rx.hstack(
+            rx.icon("flask-conical", size=20, color=rx.color("amber", 10)),
+            rx.heading(title, size="5"),
+            align="center",
+            spacing="2",
         ),
-        size="4",
-        width="100%",
+        rx.text(t("local_intro"), size="2", color=rx.color("gray", 11)),
+        *parts,
+        rx.center(switch, width="100%"),
         max_width="26rem",
+        column={"width": "100%"},
         id="local-sign-in",
     )

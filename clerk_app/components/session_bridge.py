@@ -28,7 +28,7 @@ from typing import Any
 
 import reflex as rx
 
-from clerk_app.clerk.components import CLERK_LOCALIZATIONS, CLERK_REACT
+from clerk_app.clerk.components import CLERK_LOCALIZATIONS, CLERK_REACT, ClerkProviderProps
 
 #: localStorage key holding the local-mode session id.
 LOCAL_SID_KEY = "clerk_app.local_session"
@@ -165,22 +165,17 @@ function AuthRoot({ mode, publishableKey, emulatorUrl, hydrated, theme, children
 """
 
 
-class AuthRoot(rx.Component):
-    """The app-wide auth wrapper (see module docstring); compiled from custom JS."""
+class AuthRoot(ClerkProviderProps):
+    """The app-wide auth wrapper (see module docstring); compiled from custom JS.
+
+    Besides its own props it takes ``<ClerkProvider>``'s, which it hands on in clerk mode.
+    """
 
     tag = "AuthRoot"
     mode: rx.Var[str]
-    publishable_key: rx.Var[str]
     emulator_url: rx.Var[str]
     hydrated: rx.Var[bool]
     theme: rx.Var[str]
-    sign_in_url: rx.Var[str]
-    sign_up_url: rx.Var[str]
-    sign_in_fallback_redirect_url: rx.Var[str]
-    sign_up_fallback_redirect_url: rx.Var[str]
-    after_sign_out_url: rx.Var[str]
-    localization: rx.Var[Any]
-    appearance: rx.Var[Any]
 
     def add_imports(self) -> dict[str, Any]:
         return {

@@ -7,8 +7,8 @@ import reflex as rx
 from clerk_app import routes
 from clerk_app.clerk import components as clerk
 from clerk_app.components.layout import layout
+from clerk_app.components.ui import by_mode
 from clerk_app.state.auth import AuthState
-from clerk_app.state.config import ClerkConfigState
 from clerk_app.state.ui import t
 
 
@@ -38,10 +38,9 @@ def _cta_signed_in() -> rx.Component:
 
 
 def _cta() -> rx.Component:
-    return rx.cond(
-        ClerkConfigState.is_clerk,
-        rx.fragment(clerk.signed_in(_cta_signed_in()), clerk.signed_out(_cta_signed_out())),
-        rx.cond(AuthState.is_signed_in, _cta_signed_in(), _cta_signed_out()),
+    return by_mode(
+        clerk=rx.fragment(clerk.signed_in(_cta_signed_in()), clerk.signed_out(_cta_signed_out())),
+        local=rx.cond(AuthState.is_signed_in, _cta_signed_in(), _cta_signed_out()),
     )
 
 
@@ -64,6 +63,17 @@ def _step(icon: str, title: rx.Var, body: rx.Var) -> rx.Component:
     )
 
 
+def _hero_line(key: str, **props) -> rx.Component:
+    return rx.text(
+        t(key),
+        size=rx.breakpoints(initial="3", sm="4"),
+        text_align="center",
+        color=rx.color("gray", 11),
+        max_width="40rem",
+        **props,
+    )
+
+
 def page() -> rx.Component:
     return layout(
         rx.vstack(
@@ -79,21 +89,8 @@ def page() -> rx.Component:
                     "letter-spacing": "-0.03em",
                 },
             ),
-            rx.text(
-                t("hero_line1"),
-                size=rx.breakpoints(initial="3", sm="4"),
-                text_align="center",
-                color=rx.color("gray", 11),
-                max_width="40rem",
-                id="hero-line-1",
-            ),
-            rx.text(
-                t("hero_line2"),
-                size=rx.breakpoints(initial="3", sm="4"),
-                text_align="center",
-                color=rx.color("gray", 11),
-                max_width="40rem",
-            ),
+            _hero_line("hero_line1", id="hero-line-1"),
+            _hero_line("hero_line2"),
             rx.box(_cta(), padding_top="0.75rem"),
             rx.grid(
                 _step("key-round", t("step_auth_title"), t("step_auth_body")),

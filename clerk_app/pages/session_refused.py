@@ -21,9 +21,17 @@ from clerk_app import routes
 from clerk_app.clerk import components as clerk
 from clerk_app.clerk import refusals
 from clerk_app.components.layout import layout
+from clerk_app.components.ui import (
+    action_button,
+    alert,
+    busy,
+    by_mode,
+    centered_card,
+    reload_page,
+    retry_button,
+)
 from clerk_app.settings import get_settings
 from clerk_app.state.auth import AuthState
-from clerk_app.state.config import ClerkConfigState
 from clerk_app.state.gate import after_session_check
 from clerk_app.state.local_auth import LocalAuthState
 from clerk_app.state.ui import t
@@ -52,7 +60,7 @@ class SessionRefusedState(rx.State):
 
 
 def _reason() -> rx.Component:
-    return rx.callout(
+    return alert(
         rx.match(
             SessionRefusedState.reason,
             *[(category, t(f"refused_{category}")) for category in refusals.CATEGORIES],
@@ -62,15 +70,13 @@ def _reason() -> rx.Component:
         icon="settings",
         color_scheme="amber",
         id="session-refused-reason",
-        role="alert",
-        width="100%",
     )
 
 
 def _sign_out_button(**props) -> rx.Component:
-    return rx.button(
-        rx.icon("log-out", size=16),
-        t("sign_out"),
+    return action_button(
+        "log-out",
+        "sign_out",
         variant="soft",
         color_scheme="gray",
         size="3",
@@ -81,22 +87,15 @@ def _sign_out_button(**props) -> rx.Component:
 
 def _sign_out() -> rx.Component:
     """Clerk's ``<SignOutButton>`` in clerk mode; the emulator's sign-out in local mode."""
-    return rx.cond(
-        ClerkConfigState.is_clerk,
-        clerk.sign_out_button(_sign_out_button(), redirect_url=routes.INDEX),
-        _sign_out_button(on_click=LocalAuthState.sign_out),
+    return by_mode(
+        clerk=clerk.sign_out_button(_sign_out_button(), redirect_url=routes.INDEX),
+        local=_sign_out_button(on_click=LocalAuthState.sign_out),
     )
 
 
 def _actions() -> rx.Component:
     return rx.hstack(
-        rx.button(
-            rx.icon("rotate-cw", size=16),
-            t("welcome_retry"),
-            size="3",
-            on_click=rx.call_script("window.location.reload()"),
-            id="session-refused-retry",
-        ),
+        retry_button(reload_page(), id="session-refused-retry"),
         _sign_out(),
         spacing="3",
         wrap="wrap",
@@ -115,39 +114,25 @@ def _refused() -> rx.Component:
     )
 
 
-def _waiting() -> rx.Component:
-    return rx.hstack(
-        rx.spinner(size="3"),
-        rx.text(t("welcome_waiting"), color=rx.color("gray", 11), role="status"),
-        align="center",
-        spacing="3",
-    )
-
-
 def page() -> rx.Component:
     return layout(
-        rx.center(
-            rx.card(
-                rx.vstack(
-                    rx.center(
-                        rx.icon("shield-alert", size=28, color=rx.color("amber", 11)),
-                        width="3.5rem",
-                        height="3.5rem",
-                        border_radius="50%",
-                        background=rx.color("amber", 3),
-                    ),
-                    rx.heading(t("refused_title"), size="6", id="session-refused-title"),
-                    rx.cond(SessionRefusedState.reason == WAITING, _waiting(), _refused()),
-                    align="center",
-                    spacing="4",
-                    padding=["0.5rem", "1.5rem"],
-                ),
-                size="4",
-                width="100%",
-                max_width="36rem",
-                id="session-refused",
+        centered_card(
+            rx.center(
+                rx.icon("shield-alert", size=28, color=rx.color("amber", 11)),
+                width="3.5rem",
+                height="3.5rem",
+                border_radius="50%",
+                background=rx.color("amber", 3),
             ),
-            width="100%",
+            rx.heading(t("refused_title"), size="6", id="session-refused-title"),
+            rx.cond(
+                SessionRefusedState.reason == WAITING,
+                busy(t("welcome_waiting"), role="status"),
+                _refused(),
+            ),
+            padding=["0.5rem", "1.5rem"],
+            max_width="36rem",
             padding_top=["1rem", "3rem"],
+            id="session-refused",
         )
     )

@@ -12,29 +12,20 @@ from clerk_app import routes
 from clerk_app.clerk import components as clerk
 from clerk_app.components.layout import layout
 from clerk_app.components.local_sign_in import local_sign_in_card
-from clerk_app.state.config import ClerkConfigState
+from clerk_app.components.ui import busy, by_mode
 from clerk_app.state.ui import t
 
 
 def clerk_loading() -> rx.Component:
-    return clerk.clerk_loading(
-        rx.hstack(
-            rx.spinner(size="3"),
-            rx.text(t("clerk_loading"), color=rx.color("gray", 11)),
-            align="center",
-            spacing="3",
-            padding="2rem",
-        )
-    )
+    return clerk.clerk_loading(busy(t("clerk_loading"), padding="2rem"))
 
 
 def auth_page(clerk_widget: rx.Component, *, sign_up: bool) -> rx.Component:
     return layout(
         rx.center(
-            rx.cond(
-                ClerkConfigState.is_clerk,
-                rx.vstack(clerk_loading(), clerk_widget, align="center"),
-                local_sign_in_card(sign_up=sign_up),
+            by_mode(
+                clerk=rx.vstack(clerk_loading(), clerk_widget, align="center"),
+                local=local_sign_in_card(sign_up=sign_up),
             ),
             width="100%",
         )

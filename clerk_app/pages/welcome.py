@@ -19,6 +19,7 @@ import reflex as rx
 from clerk_app import i18n, members, routes
 from clerk_app.components.failure import failure_with_retry
 from clerk_app.components.layout import layout
+from clerk_app.components.ui import centered_card
 from clerk_app.state.gate import SignedIn, gated
 from clerk_app.state.ui import UIState, show_preferences, t
 
@@ -79,24 +80,15 @@ def _failure() -> rx.Component:
 
 def page() -> rx.Component:
     return layout(
-        rx.center(
-            rx.card(
-                rx.vstack(
-                    rx.heading(t("welcome_title"), size="7"),
-                    rx.cond(
-                        WelcomeState.status == "error",
-                        rx.heading(t("welcome_failed_title"), size="4", color_scheme="red"),
-                    ),
-                    rx.cond(WelcomeState.status == "error", _failure(), _progress()),
-                    align="center",
-                    spacing="4",
-                    padding="1.5rem",
-                ),
-                size="4",
-                width="100%",
-                max_width="30rem",
+        centered_card(
+            rx.heading(t("welcome_title"), size="7"),
+            rx.cond(
+                WelcomeState.status == "error",
+                rx.heading(t("welcome_failed_title"), size="4", color_scheme="red"),
             ),
-            width="100%",
+            rx.cond(WelcomeState.status == "error", _failure(), _progress()),
+            padding="1.5rem",
+            max_width="30rem",
             padding_top="3rem",
         )
     )

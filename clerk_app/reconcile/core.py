@@ -265,16 +265,6 @@ class Reconciler:
                 raise
 
 
-async def reconcile(
-    api: ClerkAPI,
-    session_factory: SessionFactory,
-    *,
-    dry_run: bool = False,
-    page_size: int = PAGE_SIZE,
-    progress: Progress | None = None,
-) -> Report:
-    """Run one reconcile pass; see the module docstring."""
-    reconciler = Reconciler(
-        api, session_factory, dry_run=dry_run, page_size=page_size, progress=progress
-    )
-    return await reconciler.run()
+async def reconcile(api: ClerkAPI, session_factory: SessionFactory, **options: Any) -> Report:
+    """Run one reconcile pass (``options``: :class:`Reconciler`'s); see the module docstring."""
+    return await Reconciler(api, session_factory, **options).run()

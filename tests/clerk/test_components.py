@@ -35,7 +35,6 @@ def test_every_wrapper_imports_its_tag_from_the_pinned_package():
         (clerk.clerk_loaded, "ClerkLoaded"),
         (clerk.clerk_failed, "ClerkFailed"),
         (clerk.clerk_degraded, "ClerkDegraded"),
-        (clerk.clerk_provider, "ClerkProvider"),
     ]:
         component = factory()
         assert component.render()["name"] == tag

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from clerk_app.components.ui import FIELD_LABEL_STYLE, action_button, notice
 from clerk_app.models import LANGUAGES, THEMES
 from clerk_app.pages.members.state import MembersState
 from clerk_app.state.ui import t
@@ -28,9 +29,6 @@ _NATIVE_CONTROL = {
     "font_size": "var(--font-size-2)",
     "width": "100%",
 }
-
-
-_LABEL_STYLE = {"display": "flex", "flexDirection": "column", "gap": "0.25rem", "width": "100%"}
 
 
 def _caption(key: str) -> rx.Component:
@@ -61,7 +59,7 @@ def _edited(name: str):
 def _field(name: str, control: rx.Component, **props) -> rx.Component:
     """A labelled control. The control sits inside its <label>, so it needs no id:
     Reflex adds an input's id to the form data as an extra key, which save refuses."""
-    return rx.el.label(_caption(name), control, _error(name), style=_LABEL_STYLE, **props)
+    return rx.el.label(_caption(name), control, _error(name), style=FIELD_LABEL_STYLE, **props)
 
 
 def _text_field(name: str, placeholder: str = "") -> rx.Component:
@@ -103,9 +101,37 @@ def _section(title_key: str, *children: rx.Component, columns: str = "2") -> rx.
     )
 
 
-def _status() -> rx.Component:
-    """The last save's outcome, read out by screen readers, beside the button."""
-    return rx.text(
+def _stale_notice() -> rx.Component:
+    """The stored profile changed elsewhere while this form has unsaved edits: choose."""
+    saving = MembersState.stale == "save"
+    return rx.cond(
+        MembersState.stale != "",
+        notice(
+            rx.cond(saving, t("stale_save"), t("stale_load")),
+            rx.button(
+                t("stale_use_stored"),
+                type="button",
+                variant="soft",
+                on_click=MembersState.use_stored,
+                id="stale-use-stored",
+            ),
+            rx.button(
+                rx.cond(saving, t("stale_overwrite"), t("stale_keep")),
+                type="button",
+                on_click=MembersState.keep_mine,
+                id="stale-keep-mine",
+            ),
+            icon="git-compare-arrows",
+            stacked=True,
+            role="alert",
+            id="stale-notice",
+        ),
+    )
+
+
+def _submit_row() -> rx.Component:
+    """The save button and, beside it, the last save's outcome, read out by screen readers."""
+    status = rx.text(
         rx.cond(
             MembersState.status != "",
             rx.icon(rx.cond(MembersState.status_ok, "check", "circle-alert"), size=15),
@@ -122,41 +148,14 @@ def _status() -> rx.Component:
         flex="1",
         min_width="12rem",
     )
-
-
-def _stale_notice() -> rx.Component:
-    """The stored profile changed elsewhere while this form has unsaved edits: choose."""
-    saving = MembersState.stale == "save"
-    return rx.cond(
-        MembersState.stale != "",
-        rx.callout.root(
-            rx.callout.icon(rx.icon("git-compare-arrows")),
-            rx.vstack(
-                rx.callout.text(rx.cond(saving, t("stale_save"), t("stale_load"))),
-                rx.flex(
-                    rx.button(
-                        t("stale_use_stored"),
-                        type="button",
-                        variant="soft",
-                        on_click=MembersState.use_stored,
-                        id="stale-use-stored",
-                    ),
-                    rx.button(
-                        rx.cond(saving, t("stale_overwrite"), t("stale_keep")),
-                        type="button",
-                        on_click=MembersState.keep_mine,
-                        id="stale-keep-mine",
-                    ),
-                    gap="2",
-                    wrap="wrap",
-                ),
-                spacing="2",
-            ),
-            color_scheme="amber",
-            role="alert",
-            id="stale-notice",
-            width="100%",
-        ),
+    return rx.flex(
+        status,
+        action_button("save", "save", type="submit", size="3", id="save-profile"),
+        justify="end",
+        align="center",
+        gap="3",
+        wrap="wrap",
+        width="100%",
     )
 
 
@@ -215,17 +214,7 @@ def profile_form() -> rx.Component:
                 ),
             ),
             _stale_notice(),
-            rx.flex(
-                _status(),
-                rx.button(
-                    rx.icon("save", size=16), t("save"), type="submit", size="3", id="save-profile"
-                ),
-                justify="end",
-                align="center",
-                gap="3",
-                wrap="wrap",
-                width="100%",
-            ),
+            _submit_row(),
             spacing="5",
             width="100%",
         ),

@@ -10,8 +10,8 @@ from __future__ import annotations
 import reflex as rx
 
 from clerk_app.clerk import components as clerk
+from clerk_app.components.ui import action_button, by_mode, icon_badge, notice, retry_button
 from clerk_app.pages.members.state import MembersState
-from clerk_app.state.config import ClerkConfigState
 from clerk_app.state.ui import t
 
 
@@ -30,16 +30,10 @@ def _managed_row(icon: str, key: str, value: rx.Var, test_id: str) -> list[rx.Co
 
 def manage_account() -> rx.Component:
     """ "Gérer mon compte": Clerk's <UserProfile/> in a dialog (clerk mode)."""
-    return rx.cond(
-        ClerkConfigState.is_clerk,
-        rx.dialog.root(
+    return by_mode(
+        clerk=rx.dialog.root(
             rx.dialog.trigger(
-                rx.button(
-                    rx.icon("settings", size=16),
-                    t("manage_account"),
-                    variant="soft",
-                    id="manage-account",
-                )
+                action_button("settings", "manage_account", variant="soft", id="manage-account")
             ),
             rx.dialog.content(
                 clerk.user_profile(routing="hash"),
@@ -49,10 +43,8 @@ def manage_account() -> rx.Component:
                 box_shadow="none",
             ),
         ),
-        rx.tooltip(
-            rx.button(
-                rx.icon("settings", size=16), t("manage_account"), variant="soft", disabled=True
-            ),
+        local=rx.tooltip(
+            action_button("settings", "manage_account", variant="soft", disabled=True),
             content=t("manage_account_local"),
         ),
     )
@@ -62,26 +54,12 @@ def stored_copy_notice() -> rx.Component:
     """Clerk could not be reached: the card shows the stored copy; say so, offer a retry."""
     return rx.cond(
         ~MembersState.clerk_current,
-        rx.callout.root(
-            rx.callout.icon(rx.icon("cloud-off")),
-            rx.flex(
-                rx.callout.text(t("stored_copy")),
-                rx.button(
-                    rx.icon("rotate-cw", size=14),
-                    t("welcome_retry"),
-                    size="1",
-                    variant="soft",
-                    on_click=MembersState.on_load,
-                    id="stored-copy-retry",
-                ),
-                gap="3",
-                align="center",
-                wrap="wrap",
-            ),
-            color_scheme="amber",
+        notice(
+            t("stored_copy"),
+            retry_button(MembersState.on_load, small=True, id="stored-copy-retry"),
+            icon="cloud-off",
             id="stored-copy",
             role="status",
-            width="100%",
         ),
     )
 
@@ -99,12 +77,7 @@ def identity_card() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.heading(clerk_fields["full_name"], size="6", id="member-name"),
-                    rx.badge(
-                        rx.icon("shield-check", size=12),
-                        t("managed_by_clerk"),
-                        variant="soft",
-                        color_scheme="violet",
-                    ),
+                    icon_badge("shield-check", "managed_by_clerk", "violet"),
                     align="center",
                     spacing="3",
                     wrap="wrap",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from clerk_app.components.failure import failure_with_retry
 from clerk_app.components.layout import layout
+from clerk_app.components.ui import busy, icon_badge
 from clerk_app.pages.members.form import profile_form
 from clerk_app.pages.members.identity import identity_card, stored_copy_notice
 from clerk_app.pages.members.state import MembersState
@@ -13,14 +14,14 @@ from clerk_app.state.ui import t
 
 
 def _loading(key: str = "loading") -> rx.Component:
-    return rx.center(
-        rx.hstack(
-            rx.spinner(size="3"),
-            rx.text(t(key), color=rx.color("gray", 11)),
-            spacing="3",
-            align="center",
-        ),
-        padding="4rem",
+    return rx.center(busy(t(key)), padding="4rem", width="100%")
+
+
+def _profile_card() -> rx.Component:
+    """The app-managed part (the Clerk-managed one is :func:`identity_card`)."""
+    return rx.card(
+        rx.vstack(icon_badge("database", "managed_by_app", "gray"), profile_form(), spacing="4"),
+        size="3",
         width="100%",
     )
 
@@ -30,20 +31,7 @@ def _content() -> rx.Component:
         rx.heading(t("members_title"), size="8", letter_spacing="-0.02em"),
         stored_copy_notice(),
         identity_card(),
-        rx.card(
-            rx.vstack(
-                rx.badge(
-                    rx.icon("database", size=12),
-                    t("managed_by_app"),
-                    variant="soft",
-                    color_scheme="gray",
-                ),
-                profile_form(),
-                spacing="4",
-            ),
-            size="3",
-            width="100%",
-        ),
+        _profile_card(),
         spacing="5",
         width="100%",
         id="members",
