@@ -41,7 +41,6 @@ from __future__ import annotations
 import binascii
 import json
 import math
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -56,14 +55,15 @@ MAX_TOKEN_LENGTH = 8192
 _MAX_KID_LENGTH = 256
 _HEADER_CACHE_SIZE = 64
 
-_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+#: A compact JWS's bytes: the base64url alphabet and the two dots (deleted to check).
+_JWS_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 _TO_STANDARD_B64 = bytes.maketrans(b"-_", b"+/")
 # Characters allowed last in a canonical unpadded segment, by length % 4: the bits past
 # the final byte must be zero, otherwise two spellings would decode to the same bytes.
 _CANONICAL_LAST = {
     0: None,
-    2: frozenset("AQgw"),
-    3: frozenset("AEIMQUYcgkosw048"),
+    2: frozenset(b"AQgw"),
+    3: frozenset(b"AEIMQUYcgkosw048"),
 }
 _PADDING = {0: b"", 2: b"==", 3: b"="}
 _MISSING = object()
@@ -77,15 +77,13 @@ class InvalidToken(Exception):
         self.reason = reason
 
 
-def _b64decode(segment: str) -> bytes:
+def _b64decode(segment: bytes) -> bytes:
     """Decode one canonical base64url segment (the alphabet is checked by the caller)."""
     remainder = len(segment) % 4
     last = _CANONICAL_LAST.get(remainder, _MISSING)
     if last is _MISSING or (last is not None and segment[-1] not in last):
         raise InvalidToken("malformed")
-    return binascii.a2b_base64(
-        segment.encode("ascii").translate(_TO_STANDARD_B64) + _PADDING[remainder]
-    )
+    return binascii.a2b_base64(segment.translate(_TO_STANDARD_B64) + _PADDING[remainder])
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -102,7 +100,7 @@ def _no_constant(name: str) -> Any:
 _STRICT_JSON = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant)
 
 
-def _json_object(segment: str, what: str) -> dict[str, Any]:
+def _json_object(segment: bytes, what: str) -> dict[str, Any]:
     try:
         value = _STRICT_JSON.decode(_b64decode(segment).decode("utf-8"))
     except (ValueError, RecursionError):  # binascii.Error, UnicodeDecodeError, JSONDecodeError
@@ -181,7 +179,7 @@ class TokenVerifier:
             refetch_interval_s=refetch_interval_s,
             monotonic=monotonic,
         )
-        self._header_kids: dict[str, str] = {}  # header segment -> kid, for valid headers
+        self._header_kids: dict[bytes, str] = {}  # header segment -> kid, for valid headers
 
     @property
     def jwks_fetches(self) -> int:
@@ -205,10 +203,16 @@ class TokenVerifier:
             raise InvalidToken("not a string")
         if len(token) > MAX_TOKEN_LENGTH:
             raise InvalidToken("too long")
-        if _COMPACT_JWS.fullmatch(token) is None:
+        if not token.isascii():
             raise InvalidToken("malformed")
-        signing_input, _, signature = token.rpartition(".")
-        header_segment, _, payload_segment = signing_input.partition(".")
+        raw = token.encode("ascii")
+        # Only the base64url alphabet and exactly two dots, with no empty segment.
+        if raw.translate(None, _JWS_BYTES) or raw.count(b".") != 2:
+            raise InvalidToken("malformed")
+        signing_input, _, signature = raw.rpartition(b".")
+        header_segment, _, payload_segment = signing_input.partition(b".")
+        if not (header_segment and payload_segment and signature):
+            raise InvalidToken("malformed")
 
         kid = self._header_kids.get(header_segment)
         if kid is None:
@@ -219,7 +223,7 @@ class TokenVerifier:
             if jwk is None:
                 raise InvalidToken(self._jwks.last_error or "unknown kid")
 
-        if not jwk.Algorithm.verify(signing_input.encode("ascii"), jwk.key, _b64decode(signature)):
+        if not jwk.Algorithm.verify(signing_input, jwk.key, _b64decode(signature)):
             raise InvalidToken("bad signature")
         claims = _json_object(payload_segment, "payload")
         self._check_claims(claims)
@@ -231,7 +235,7 @@ class TokenVerifier:
 
     # -- header and claims ------------------------------------------------------------
 
-    def _parse_header(self, segment: str) -> str:
+    def _parse_header(self, segment: bytes) -> str:
         header = _json_object(segment, "header")
         if header.get("alg") != "RS256":
             raise InvalidToken("unsupported alg")
