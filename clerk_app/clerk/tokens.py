@@ -27,9 +27,8 @@ Design:
   NaN/Infinity, and every claim is type-checked (``jwt.decode`` takes ``"exp": "9e9"``).
   Keys are still PyJWT's: :mod:`clerk_app.clerk.jwks` turns each JWKS entry into a
   :class:`jwt.PyJWK`, whose RS256 algorithm object checks the signature.
-* The hot path does no I/O and little Python: the header segment (identical on every token
-  signed by one key) is parsed once and remembered; the key object per ``kid`` is built
-  once per JWKS download; the payload is only parsed after its signature checks out.
+* The hot path does no I/O and little Python: the header segment is parsed once per key,
+  the key object once per JWKS download, the payload only after its signature checks out.
 * An unknown ``kid`` asks the JWKS cache for one (single-flight) download: a key Clerk
   has just published verifies at once, while forged ``kid`` values cost at most one
   download per interval (the rule is in :mod:`clerk_app.clerk.jwks`). Key material
@@ -63,11 +62,7 @@ _JWS_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.
 _TO_STANDARD_B64 = bytes.maketrans(b"-_", b"+/")
 # Characters allowed last in a canonical unpadded segment, by length % 4: the bits past
 # the final byte must be zero, otherwise two spellings would decode to the same bytes.
-_CANONICAL_LAST = {
-    0: None,
-    2: frozenset(b"AQgw"),
-    3: frozenset(b"AEIMQUYcgkosw048"),
-}
+_CANONICAL_LAST = {0: None, 2: frozenset(b"AQgw"), 3: frozenset(b"AEIMQUYcgkosw048")}
 _PADDING = {0: b"", 2: b"==", 3: b"="}
 #: RS256's padding and hash, built once (both are stateless descriptions).
 _PKCS1V15, _SHA256 = padding.PKCS1v15(), hashes.SHA256()
@@ -105,8 +100,8 @@ def _no_constant(name: str) -> Any:
 _STRICT_JSON = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant)
 
 
-#: The strict decoder's scanner, called directly: no whitespace allowed around the value
-#: (JWT encoders write none), and two Python frames fewer per token.
+#: The strict decoder's scanner, called directly (no whitespace around the value: JWT
+#: encoders write none; two Python frames fewer per token).
 _SCAN_JSON = _STRICT_JSON.scan_once
 
 
