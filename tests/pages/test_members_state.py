@@ -89,10 +89,14 @@ async def test_a_refused_save_keeps_the_form_and_each_message_until_its_field_is
     assert set(state.errors) == {"website", "twitter"}
     assert state.status and not state.status_ok
 
-    await call(MembersState.field_edited, state, "website")
+    # A late report of the refused value itself (typing paused before the save): no change.
+    await call(MembersState.field_edited, state, "website", "javascript:x")
+    assert set(state.errors) == {"website", "twitter"} and state.status
+    await call(MembersState.field_edited, state, "website", "https://example.com")
     assert set(state.errors) == {"twitter"}  # only the edited field's message goes
     assert state.status == ""
-    await call(MembersState.field_edited, state, ["not", "a", "name"])  # forged: ignored
+    await call(MembersState.field_edited, state, ["not", "a", "name"], "x")  # forged: ignored
+    await call(MembersState.field_edited, state, "twitter", {"not": "text"})
     assert set(state.errors) == {"twitter"}
 
 
@@ -105,6 +109,12 @@ async def test_a_save_reports_beside_the_button_and_remounts_with_the_stored_val
     assert not any("toast" in str(e) for e in events)  # nothing floats over the form
     assert state.status_ok and state.status
     assert state.form_key == key + 1 and state.profile["bio"] == "Wrote a compiler."
+    # The debounced report of what was just saved arrives late: "saved" stays.
+    await call(MembersState.field_edited, state, "bio", "Wrote a compiler.")
+    await call(MembersState.field_edited, state, "email_notifications", True)  # as saved
+    assert state.status_ok and state.status
+    await call(MembersState.field_edited, state, "email_notifications", False)  # unticked now
+    assert state.status == ""
     assert stored.saves[-1]["shown"]["bio"] == ""  # a guarded save: what the form showed
     assert stored.saves[-1]["expected"]["bio"] is None
 

@@ -1,7 +1,8 @@
 """The members page's app-managed form (the identity card is :mod:`.identity`).
 
-Form inputs are uncontrolled (typing sends nothing to the backend but a throttled
-"this field was edited", which clears that field's message); their ``name`` is the
+Form inputs are uncontrolled (typing sends nothing to the backend but a debounced
+"this field now holds …", which clears that field's message once it differs from what
+was refused); their ``name`` is the
 model field's, every input has a visible ``<label for=…>``, the form submits with a
 ``type="submit"`` button, and ``MembersState.form_key`` re-mounts the form with stored
 values (see :mod:`clerk_app.pages.members.state` for when). Validation messages appear
@@ -49,11 +50,12 @@ def _error(name: str) -> rx.Component:
 
 
 #: At most one "edited" event per field per this many ms while typing.
-EDITED_THROTTLE_MS = 1000
+EDITED_DEBOUNCE_MS = 300
 
 
 def _edited(name: str):
-    return MembersState.field_edited(name).throttle(EDITED_THROTTLE_MS)
+    """Tell the state a field changed, once typing pauses (its value rides along)."""
+    return MembersState.field_edited(name).debounce(EDITED_DEBOUNCE_MS)
 
 
 def _field(name: str, control: rx.Component, **props) -> rx.Component:

@@ -34,7 +34,14 @@ import reflex as rx
 
 from clerk_app import i18n, members, routes
 from clerk_app.models import PROFILE_FIELDS, UserPublic
-from clerk_app.profile import check_form, form_values, length_limit, stored_values
+from clerk_app.profile import (
+    CHECKED,
+    UNCHECKED,
+    check_form,
+    form_values,
+    length_limit,
+    stored_values,
+)
 from clerk_app.state.auth import AuthState, NotSignedIn, require_user_id
 from clerk_app.state.gate import SignedIn, gated
 from clerk_app.state.ui import UIState, show_preferences
@@ -109,6 +116,8 @@ class MembersState(rx.State):
     _shown: tuple = ()
     #: The stored values the next save expects (guarded save, see members.save_profile).
     _expected: dict[str, Any] = {}  # noqa: RUF012
+    #: The form the last save was given (what its messages are about).
+    _submitted: dict[str, str] = {}  # noqa: RUF012
     #: A newer stored profile, held back while the user decides (``stale``).
     _pending: UserPublic | None = None
 
@@ -177,9 +186,20 @@ class MembersState(rx.State):
         return rx.call_script(RESUBMIT_JS) if after_save else None
 
     @rx.event
-    def field_edited(self, name: str):
-        """A field was edited: its message (and the last save's status) has had its say."""
-        if isinstance(name, str) and name in self.errors:
+    def field_edited(self, name: str, value: str | bool):
+        """Field ``name`` now holds ``value`` (sent once typing pauses).
+
+        Once it differs from what the last save was given, that save's message for the
+        field, and its status line, have had their say. A late report of the value the
+        save judged changes nothing.
+        """
+        if isinstance(value, bool):
+            value = CHECKED if value else UNCHECKED
+        if not isinstance(name, str) or not isinstance(value, str):
+            return
+        if name in self._submitted and value == self._submitted[name]:
+            return
+        if name in self.errors:
             self.errors = {key: text for key, text in self.errors.items() if key != name}
         if self.status:
             self.status = ""
@@ -199,6 +219,7 @@ class MembersState(rx.State):
         except ValueError as exc:
             logger.info("save_profile refused: %s", exc)
             return self._report(ui.lang, "err_invalid_value", ok=False)
+        self._submitted = form
         base = {"shown": self.profile, "expected": self._expected} if self._expected else {}
         try:
             saved, errors = await members.save_profile(user_id, form, **base)
