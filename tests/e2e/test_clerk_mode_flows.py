@@ -226,8 +226,15 @@ def test_sign_in_through_clerks_form_syncs_once_and_shows_members(
     # /welcome fetched the user once to sync, /members once to show current data…
     assert _user_fetches(clerk_instance, user["id"]) == 2
     # …and every further visit of /members costs exactly one call.
+    # (Wait for the visit's call itself: a reloaded tab shows its kept state at once,
+    # hidden, while its session is re-checked and the page loads again. The wait lets
+    # Playwright serve the stubbed Frontend API meanwhile, which clerk-js needs.)
     page.reload()
-    expect(page.locator("#member-email")).to_have_text(email, timeout=UI_MS)
+    deadline = time.monotonic() + UI_MS / 1000
+    while _user_fetches(clerk_instance, user["id"]) < 3 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    expect(page.locator("#members")).to_be_visible(timeout=UI_MS)
+    expect(page.locator("#member-email")).to_have_text(email)
     assert _user_fetches(clerk_instance, user["id"]) == 3
 
     popover = _open_user_button(page)

@@ -146,7 +146,7 @@ def test_members_with_clerk_down_shows_the_stored_profile(app, arena: Arena, pag
     expect(page.locator("#member-email")).to_have_text(email, timeout=30_000)
     expect(field(page, "company")).to_have_value("Navy")
     # The page says it shows the stored copy, and its retry brings Clerk's fields back.
-    expect(page.locator("#stored-copy")).to_contain_text("copie enregistrée")
+    expect(page.locator("#stored-copy")).to_contain_text("copie enregistrée", timeout=30_000)
     screenshot(page, "members-stored-copy-fr-light-desktop")
     _faults(arena, reset=True)
     page.locator("#stored-copy-retry").click()
