@@ -17,6 +17,7 @@ from sqlmodel.sql.sqltypes import AutoString
 from alembic import context
 from clerk_app.db import make_engine, normalise_url
 from clerk_app.models import UTCDateTime  # importing the models registers their tables
+from clerk_app.org_models import Organization  # noqa: F401 (registers the org tables)
 from clerk_app.schema import compare_server_default
 
 config = context.config

@@ -1,5 +1,7 @@
 """The ``user`` and ``processed_webhook`` tables, and the shapes the UI reads and writes.
 
+(The organization tables are in :mod:`clerk_app.org_models`.)
+
 Each shape is written once and composed:
 
 * :class:`ClerkFields` (``email``, names, ``image_url``, ``username``): Clerk-managed,
@@ -23,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Field, SQLModel
 
@@ -33,6 +36,8 @@ Theme = Literal["light", "dark", "system"]
 THEMES: tuple[str, ...] = get_args(Theme)
 
 USER_ID_LENGTH = 21
+#: JSON on SQLite, JSONB on PostgreSQL (comparable, indexable).
+JSON_OBJECT = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def new_user_id() -> str:
@@ -154,6 +159,17 @@ class User(ClerkFields, ProfileFields, table=True):
     synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Tombstone: set by delete_user; a deleted user is never updated or resurrected.
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    # Account lifecycle, from Clerk's user object. Banned or locked: every data handler
+    # refuses the user, even while a session token is still valid.
+    banned: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    locked: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    last_sign_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Clerk's public_metadata (backend-only: never in UserPublic). private_metadata is
+    # never stored, unsafe_metadata never trusted.
+    public_metadata: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JSON_OBJECT, sa_column_kwargs={"server_default": "{}"}
+    )
 
     created_at: datetime = Field(
         default_factory=utcnow, sa_type=UTCDateTime, sa_column_kwargs=_now_default()

@@ -16,14 +16,14 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from clerk_app import db, schema
+from clerk_app import db, org_models, schema  # noqa: F401 (org_models: its tables)
 from clerk_app.settings import get_settings, publishable_key_for
 from clerk_app.sync import SyncOutcome, sync_user_outcome
 from tests.support.database import run
 from tests.support.factories import clerk_user
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = {"user", "processed_webhook"}
+TABLES = {"user", "processed_webhook", "organization", "organization_membership"}
 
 
 def schema_diff(url: str) -> list:
