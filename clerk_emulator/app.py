@@ -15,6 +15,7 @@ from .errors import EmulatorError, not_found
 from .http import FaultsMiddleware, error_response
 from .routes_api import api_routes
 from .routes_emulator import emulator_routes
+from .routes_orgs import organization_routes
 
 
 async def _clerk_http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -36,7 +37,7 @@ def create_emulator_app(emulator: Emulator | None = None, **emulator_kwargs: Any
     elif emulator_kwargs:
         raise TypeError("pass either an Emulator or the arguments to build one, not both")
     app = Starlette(
-        routes=[*api_routes(emulator), *emulator_routes(emulator)],
+        routes=[*api_routes(emulator), *organization_routes(emulator), *emulator_routes(emulator)],
         middleware=[Middleware(FaultsMiddleware, emulator=emulator)],
         exception_handlers={HTTPException: _clerk_http_error},
     )

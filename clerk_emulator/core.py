@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import errors
+from .core_orgs import OrganizationsAPI
 from .faults import Faults
 from .keys import KeyRing
 from .local_secrets import read_or_create_secrets
@@ -35,8 +36,11 @@ def _origins(value: str | Sequence[str] | None) -> list[str]:
     return [item.rstrip("/") for item in items if item]
 
 
-class Emulator:
-    """A local, Clerk-compatible instance. ``data_dir=None`` keeps everything in memory."""
+class Emulator(OrganizationsAPI):
+    """A local, Clerk-compatible instance. ``data_dir=None`` keeps everything in memory.
+
+    Organizations and memberships: :class:`~clerk_emulator.core_orgs.OrganizationsAPI`.
+    """
 
     def __init__(
         self,
@@ -163,8 +167,13 @@ class Emulator:
         return item
 
     def delete_user(self, user_id: str) -> dict[str, Any]:
-        """Delete a user and end their sessions; emits ``user.deleted``."""
-        deleted = self.store.delete_user(user_id)
+        """Delete a user, end their sessions and memberships; emits ``user.deleted``.
+
+        Each membership ended emits ``organizationMembership.deleted`` first.
+        """
+        deleted, memberships = self.store.delete_user(user_id)
+        for membership in memberships:
+            self.webhooks.emit("organizationMembership.deleted", membership)
         self.webhooks.emit("user.deleted", deleted)
         return deleted
 
@@ -253,6 +262,7 @@ class Emulator:
             azp=azp or self.authorized_party,
             lifetime_s=lifetime_s,
             custom=self.custom_claims,
+            organization=self.store.active_organization_claim(session, user["id"]),
             extra=claims,
             now=time.time() if now is None else now,
         )

@@ -20,9 +20,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .core import Emulator
-from .errors import EmulatorError, unauthenticated
+from .errors import EmulatorError, invalid_param, unauthenticated
 
 Handler = Callable[[Request], Awaitable[Any]]
+#: Clerk's largest page (``limit``) on list endpoints.
+MAX_LIMIT = 500
 
 
 def error_response(error: EmulatorError) -> JSONResponse:
@@ -57,6 +59,23 @@ async def json_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise EmulatorError(400, "malformed_request", "Request body must be a JSON object.")
     return body
+
+
+def int_param(request: Request, name: str, default: int, low: int, high: int | None) -> int:
+    """The integer query parameter ``name``, ``default`` when absent; Clerk's 422 if bad."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise invalid_param(
+            name, f"{name} must be an integer {bounds}.", code="form_param_value_invalid"
+        )
+    return value
 
 
 def cors_headers(origin: str) -> dict[str, str]:

@@ -16,9 +16,8 @@ from starlette.routing import Route
 
 from . import errors
 from .core import Emulator
-from .http import endpoint, json_body
+from .http import MAX_LIMIT, endpoint, int_param, json_body
 
-MAX_LIMIT = 500
 _CREATE_FIELDS = {
     "email_address",
     "first_name",
@@ -32,22 +31,6 @@ _CREATE_FIELDS = {
 }
 # Accepted by Clerk and meaningless here.
 _IGNORED_CREATE_FIELDS = {"skip_password_checks", "skip_password_requirement", "skip_legal_checks"}
-
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int | None) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or value < low or (high is not None and value > high):
-        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise errors.invalid_param(
-            name, f"{name} must be an integer {bounds}.", code="form_param_value_invalid"
-        )
-    return value
 
 
 def _filters(request: Request) -> dict[str, Any]:
@@ -72,8 +55,8 @@ def api_routes(emulator: Emulator) -> list[Route]:
     @api
     async def list_users(request: Request) -> list[dict[str, Any]]:
         return emulator.store.list_users(
-            limit=_int_param(request, "limit", 10, 1, MAX_LIMIT),
-            offset=_int_param(request, "offset", 0, 0, None),
+            limit=int_param(request, "limit", 10, 1, MAX_LIMIT),
+            offset=int_param(request, "offset", 0, 0, None),
             order_by=request.query_params.get("order_by", "-created_at"),
             filters=_filters(request),
         )

@@ -1,4 +1,5 @@
-"""Emulator-only routes (``/emulator/…``): tokens, sessions, sign-in, keys, knobs.
+"""Emulator-only routes (``/emulator/…``): tokens, sessions (and their active
+organization), sign-in, keys, knobs.
 
 Two kinds of caller:
 
@@ -29,9 +30,15 @@ _BROWSER_METHODS = ["POST", "OPTIONS"]
 
 
 def _avatar_svg(user: dict[str, Any] | None) -> str:
-    """Initials on a colour derived from the id: a local stand-in for Clerk's image CDN."""
+    """Initials on a colour derived from the id: a local stand-in for Clerk's image CDN.
+
+    ``user`` may also be an organization (its name's initials).
+    """
     if user is None:
         initials, seed = "?", "unknown"
+    elif user.get("object") == "organization":
+        initials = "".join(word[0] for word in user["name"].split()[:2]) or "?"
+        seed = user["id"]
     else:
         names = [user.get("first_name"), user.get("last_name")]
         initials = "".join(n[0] for n in names if n) or (primary_email(user) or "?")[0]
@@ -81,6 +88,24 @@ def emulator_routes(emulator: Emulator) -> list[Route]:
             return emulator.end_session(request.path_params["sid"])
         except errors.EmulatorError:
             raise errors.unauthenticated("The session is no longer active.") from None
+
+    @browser
+    async def touch(request: Request) -> dict[str, Any]:
+        """Clerk's ``setActive({organization})`` (its Frontend API's session touch).
+
+        ``active_organization_id``: an organization the session's user belongs to, or
+        null for the personal account. Answers the session and a fresh token.
+        """
+        body = await json_body(request)
+        org_id = body.get("active_organization_id")
+        if org_id is not None and not isinstance(org_id, str):
+            raise errors.invalid_param(
+                "active_organization_id", "active_organization_id must be a string or null."
+            )
+        sid = request.path_params["sid"]
+        session = await run_in_threadpool(emulator.set_active_organization, sid, org_id)
+        jwt = emulator.session_token(sid, azp=request.headers.get("origin"))
+        return {**session, "last_active_token": {"object": "token", "jwt": jwt}}
 
     @browser
     async def sign_in(request: Request) -> dict[str, Any]:
@@ -151,8 +176,12 @@ def emulator_routes(emulator: Emulator) -> list[Route]:
 
     @public
     async def avatar(request: Request) -> Response:
+        owner = request.path_params["user_id"]
         try:
-            user = emulator.get_user(request.path_params["user_id"])
+            if owner.startswith("org_"):
+                user = emulator.get_organization(owner)
+            else:
+                user = emulator.get_user(owner)
         except errors.EmulatorError:
             user = None
         return Response(_avatar_svg(user), media_type="image/svg+xml")
@@ -172,6 +201,7 @@ def emulator_routes(emulator: Emulator) -> list[Route]:
         Route("/emulator/sessions", open_session, methods=["POST"]),
         Route("/emulator/sessions/{sid}/tokens", session_token, methods=_BROWSER_METHODS),
         Route("/emulator/sessions/{sid}/end", end_session, methods=_BROWSER_METHODS),
+        Route("/emulator/sessions/{sid}/touch", touch, methods=_BROWSER_METHODS),
         Route("/emulator/sign-in", sign_in, methods=_BROWSER_METHODS),
         Route("/emulator/sign-up", sign_up, methods=_BROWSER_METHODS),
         Route("/emulator/rotate-key", rotate_key, methods=["POST"]),

@@ -1,4 +1,5 @@
-"""The persisted state behind the emulator's store: users, passwords, sessions, clock.
+"""The persisted state behind the emulator's store: users, passwords, sessions,
+organizations, memberships, clock.
 
 One lock guards it because the store is used from the server's event loop,
 from test threads and from the webhook thread at once. With a data
@@ -31,6 +32,9 @@ class PersistentState:
         self._users: dict[str, dict[str, Any]] = {}
         self._passwords: dict[str, str] = {}
         self._sessions: dict[str, dict[str, Any]] = {}
+        self._organizations: dict[str, dict[str, Any]] = {}
+        #: Membership records (:func:`.org_shapes.membership_record`), by ``orgmem_`` id.
+        self._memberships: dict[str, dict[str, Any]] = {}
         self.clock = MillisClock()
         with self._reading():
             pass
@@ -44,6 +48,8 @@ class PersistentState:
         self._users = {item["id"]: item for item in doc.get("users", [])}
         self._passwords = dict(doc.get("passwords", {}))
         self._sessions = {item["id"]: item for item in doc.get("sessions", [])}
+        self._organizations = {item["id"]: item for item in doc.get("organizations", [])}
+        self._memberships = {item["id"]: item for item in doc.get("memberships", [])}
         self.clock.advance_to(doc.get("clock_ms", 0))
 
     @contextlib.contextmanager
@@ -68,6 +74,8 @@ class PersistentState:
                         "users": list(self._users.values()),
                         "passwords": self._passwords,
                         "sessions": list(self._sessions.values()),
+                        "organizations": list(self._organizations.values()),
+                        "memberships": list(self._memberships.values()),
                     }
                 )
 

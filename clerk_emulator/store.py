@@ -11,6 +11,8 @@ from typing import Any
 
 from . import errors, shapes
 from .ids import new_id
+from .memberships import MembershipsMixin
+from .organizations import OrganizationsMixin
 from .sessions import SessionsMixin
 
 ORDER_FIELDS = ("created_at", "updated_at")
@@ -32,8 +34,8 @@ UPDATABLE = frozenset(
 )
 
 
-class UserStore(SessionsMixin):
-    """Users and sessions of one instance (in memory, or in ``state.json``)."""
+class UserStore(SessionsMixin, OrganizationsMixin, MembershipsMixin):
+    """Users, sessions and organizations of one instance (in memory, or in ``state.json``)."""
 
     # -- lookups ----------------------------------------------------------------
 
@@ -242,16 +244,18 @@ class UserStore(SessionsMixin):
             user["updated_at"] = now
             return copy.deepcopy(item), copy.deepcopy(user)
 
-    def delete_user(self, user_id: str) -> dict[str, Any]:
+    def delete_user(self, user_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Delete a user, end their sessions and memberships; (deleted object, memberships)."""
         with self._writing():
             self._user(user_id)
+            memberships = self._drop_user_memberships(user_id)
             del self._users[user_id]
             self._passwords.pop(user_id, None)
             now = self.clock.now()
             for item in self._sessions.values():
                 if item["user_id"] == user_id and item["status"] == "active":
                     item.update(status="removed", updated_at=now)
-            return shapes.deleted_user(user_id)
+            return shapes.deleted_user(user_id), memberships
 
     def authenticate(self, identifier: str, password: str) -> dict[str, Any]:
         """The user with this email/username and password, or Clerk's 422 sign-in error."""

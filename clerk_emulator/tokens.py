@@ -2,7 +2,10 @@
 
 Default claims (Clerk "session token v2"): ``sub``, ``sid``, ``iss``, ``iat``,
 ``nbf`` (backdated 10 s like Clerk's), ``exp`` (60 s), ``azp`` when there is an
-origin, ``fva`` (minutes since first/second factor, -1 when none) and ``v: 2``.
+origin, ``fva`` (minutes since first/second factor, -1 when none), ``v: 2``, and
+``o`` when the session has an active organization: ``{"id": "org_…", "rol": "admin",
+"slg": "acme"}`` (the role key without its ``org:`` prefix; Clerk adds ``per``/``fpm``
+only for custom permissions, which the emulator does not have).
 Header: ``kid``, ``typ: JWT`` and the session-token category ``cat`` Clerk stamps on
 session tokens (:data:`SESSION_TOKEN_HEADER`).
 """
@@ -49,13 +52,15 @@ def session_claims(
     azp: str | None,
     lifetime_s: int = TOKEN_LIFETIME_S,
     custom: bool = False,
+    organization: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
     now: float | datetime,
 ) -> dict[str, Any]:
     """The payload Clerk would sign for ``user`` in ``session`` at ``now``.
 
-    ``custom`` adds :func:`clerk_claims`; ``extra`` goes last and may override
-    anything, which is how tests build wrong-``iss``/``azp``/``v`` tokens.
+    ``organization`` is the ``o`` claim (the active organization); ``custom`` adds
+    :func:`clerk_claims`; ``extra`` goes last and may override anything, which is how
+    tests build wrong-``iss``/``azp``/``v`` tokens.
     """
     if isinstance(now, datetime):
         now = now.timestamp()
@@ -74,6 +79,8 @@ def session_claims(
     }
     if azp:
         payload["azp"] = azp
+    if organization:
+        payload["o"] = dict(organization)
     if custom:
         payload.update(clerk_claims(user))
     payload.update(extra or {})
