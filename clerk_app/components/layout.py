@@ -1,10 +1,10 @@
 """The shared page layout: local-mode banner, header, Clerk status, content, footer.
 
 The header shows sign-in/sign-up buttons to visitors and, to a signed-in user, a link
-to /members plus Clerk's ``<UserButton/>`` (clerk mode) or a small local user menu
-(local mode). In clerk mode the signed-in/out switch is Clerk's ``<Show>`` (instant,
-client-side); in local mode it is ``AuthState.is_signed_in``. Everything is sized to
-work from a phone's width up.
+to /members plus Clerk's ``<UserButton/>`` (clerk mode) or a small local user menu and
+the local organization switcher (local mode). In clerk mode the signed-in/out switch
+is Clerk's ``<Show>`` (instant, client-side); in local mode it is
+``AuthState.is_signed_in``. Everything is sized to work from a phone's width up.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import reflex as rx
 
 from clerk_app import routes
 from clerk_app.clerk import components as clerk
+from clerk_app.components.local_organizations import local_organization_switcher
 from clerk_app.components.ui import action_button, alert, by_mode, reload_page
 from clerk_app.state.auth import AuthState
 from clerk_app.state.config import ClerkConfigState
@@ -150,7 +151,13 @@ def user_nav() -> rx.Component:
         ),
         local=rx.cond(
             AuthState.is_signed_in,
-            rx.hstack(_members_link(), local_user_menu(), spacing="3", align="center"),
+            rx.hstack(
+                local_organization_switcher(),
+                _members_link(),
+                local_user_menu(),
+                spacing="3",
+                align="center",
+            ),
             _signed_out_nav(),
         ),
     )
