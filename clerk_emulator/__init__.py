@@ -1,13 +1,15 @@
 """A local, Clerk-compatible server for development and tests.
 
 It stands in for Clerk's servers where the app talks to them: the JWKS, the
-Backend API's user endpoints, session tokens (RS256, Clerk v2 claims) and
-signed webhooks, plus emulator-only routes to mint tokens, open sessions and
-inject faults. Modules:
+Backend API's user and organization endpoints, session tokens (RS256, Clerk v2
+claims, the ``o`` claim of the active organization) and signed webhooks, plus
+emulator-only routes to mint tokens, open sessions and inject faults. Modules:
 
 * :mod:`.core` ``Emulator`` (the Python API), :mod:`.tokens` claims and :func:`clerk_claims`;
 * :mod:`.app` ``create_emulator_app`` (Starlette), routes in :mod:`.routes_api`
-  (Backend API) and :mod:`.routes_emulator` (emulator-only), plumbing in :mod:`.http`;
+  and :mod:`.routes_orgs` (Backend API) and :mod:`.routes_emulator` (emulator-only),
+  plumbing in :mod:`.http`; organizations in :mod:`.core_orgs` (API),
+  :mod:`.organizations` and :mod:`.memberships` (store);
 * :mod:`.keys` signing keys / JWKS, :mod:`.store` users and sessions,
   :mod:`.webhooks` Svix-signed delivery, :mod:`.faults` test knobs,
   :mod:`.local_secrets` the persisted secret key and webhook secret.
