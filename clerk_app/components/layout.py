@@ -155,7 +155,7 @@ def user_nav() -> rx.Component:
                 local_organization_switcher(),
                 _members_link(),
                 local_user_menu(),
-                spacing="3",
+                spacing=rx.breakpoints(initial="2", sm="3"),
                 align="center",
             ),
             _signed_out_nav(),

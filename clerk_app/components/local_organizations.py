@@ -57,7 +57,7 @@ def _trigger() -> rx.Component:
             max_width="10rem",
             display=["none", "inline"],
         ),
-        rx.icon("chevrons-up-down", size=14),
+        rx.box(rx.icon("chevrons-up-down", size=14), display=["none", "flex"]),
         variant="surface",
         color_scheme="gray",
         size="2",
