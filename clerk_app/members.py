@@ -49,12 +49,13 @@ class AccountError(Exception):
         self.key = key
 
 
-class AccountSuspended(AccountError):
+class AccountSuspended(Exception):
     """The user's row says ``banned`` or ``locked``: every data handler refuses them,
-    even while their session token is still valid."""
+    even while their session token is still valid. Not an :class:`AccountError` (not a
+    failure to retry): pages turn it into the "account suspended" state
+    (:func:`clerk_app.state.account.refuses_suspended`)."""
 
-    def __init__(self) -> None:
-        super().__init__("err_account_suspended")
+    key = "err_account_suspended"
 
 
 def ensure_active(*sources: Mapping[str, Any] | None) -> None:
@@ -172,7 +173,7 @@ async def load_preferences(user_id: str) -> tuple[str, str] | None:
     """``(theme, language)`` of a known user; ``None`` before the first sync."""
     try:
         stored = await _read(user_id)
-    except AccountError:
+    except (AccountError, AccountSuspended):
         return None
     return (stored.theme, stored.language) if stored else None
 

@@ -262,3 +262,10 @@ async def require_user_id(state: rx.State) -> str:
     """The guard: the verified user id of ``state``'s tab, or :class:`NotSignedIn`."""
     auth = state if isinstance(state, AuthState) else await state.get_state(AuthState)
     return auth._verified_user_id()
+
+
+async def verified_active_organization(state: rx.State) -> ActiveOrganization | None:
+    """The verified token's active organization for ``state``'s tab (``None``: none), or
+    :class:`NotSignedIn`. A second source of the user's role there, never the browser."""
+    auth = state if isinstance(state, AuthState) else await state.get_state(AuthState)
+    return auth._verified_active_org()
