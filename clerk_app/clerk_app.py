@@ -20,12 +20,22 @@ from reflex_base.environment import environment
 from clerk_app import log_safety, logging_setup, routes, schema
 from clerk_app.components import page_head
 from clerk_app.components.session_bridge import auth_root
-from clerk_app.pages import index, members, session_refused, sign_in, sign_up, welcome
+from clerk_app.pages import (
+    index,
+    members,
+    organizations,
+    session_refused,
+    sign_in,
+    sign_up,
+    welcome,
+)
 from clerk_app.pages.members.state import MembersState
+from clerk_app.pages.organizations.state import OrganizationState
 from clerk_app.pages.session_refused import SessionRefusedState
 from clerk_app.pages.welcome import WelcomeState
 from clerk_app.settings import SettingsError, get_settings
 from clerk_app.state.local_auth import LocalAuthState
+from clerk_app.state.organizations import MyOrganizationsState
 
 # Before the app serves anything: no credential reaches a log line (Reflex logs failing
 # events with their request headers), and floods of bad events are rate-limited.
@@ -65,7 +75,18 @@ _PAGES = (
     (sign_in.page, routes.SIGN_IN, "clerk_app · sign-in", [LocalAuthState.load_users]),
     (sign_up.page, routes.SIGN_UP, "clerk_app · sign-up", [LocalAuthState.load_users]),
     (welcome.page, routes.WELCOME, "clerk_app · welcome", [WelcomeState.on_load]),
-    (members.page, routes.MEMBERS, "clerk_app · members", [MembersState.on_load]),
+    (
+        members.page,
+        routes.MEMBERS,
+        "clerk_app · members",
+        [MembersState.on_load, MyOrganizationsState.on_load],
+    ),
+    (
+        organizations.page,
+        routes.ORGANIZATION,
+        "clerk_app · organization",
+        [OrganizationState.on_load],
+    ),
     (
         session_refused.page,
         routes.SESSION_REFUSED,

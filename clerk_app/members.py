@@ -49,6 +49,21 @@ class AccountError(Exception):
         self.key = key
 
 
+class AccountSuspended(Exception):
+    """The user's row says ``banned`` or ``locked``: every data handler refuses them,
+    even while their session token is still valid. Not an :class:`AccountError` (not a
+    failure to retry): pages turn it into the "account suspended" state
+    (:func:`clerk_app.state.account.refuses_suspended`)."""
+
+    key = "err_account_suspended"
+
+
+def ensure_active(*sources: Mapping[str, Any] | None) -> None:
+    """:class:`AccountSuspended` when any source (our row, Clerk's user) is banned or locked."""
+    if any(source and (source.get("banned") or source.get("locked")) for source in sources):
+        raise AccountSuspended()
+
+
 @dataclass(frozen=True)
 class ClerkSnapshot:
     """Clerk's user JSON and where it came from (``"claims"`` or ``"api"``)."""
@@ -123,6 +138,7 @@ async def sync_account(user_id: str, claims: Mapping[str, Any]) -> UserPublic:
 
 async def _read(clerk_id: str) -> UserPublic | None:
     row = await _run("err_database", lambda: _live_row(clerk_id))
+    ensure_active(row)
     return None if row is None else UserPublic.model_validate(row)
 
 
@@ -132,7 +148,8 @@ async def load_member(user_id: str, claims: Mapping[str, Any]) -> tuple[UserPubl
     The common visit writes nothing: when the row already holds Clerk's current data
     (the same ``updated_at`` and values), it is one read. Otherwise one upsert.
     Returns ``(profile, clerk_is_current)``. When Clerk cannot be reached the stored
-    copy of the Clerk fields is shown and ``clerk_is_current`` is False.
+    copy of the Clerk fields is shown and ``clerk_is_current`` is False. A banned or
+    locked account (our row, or Clerk's fresh data) gets :class:`AccountSuspended`.
     """
     try:
         snapshot = await fetch_clerk_user(user_id, claims)
@@ -145,15 +162,18 @@ async def load_member(user_id: str, claims: Mapping[str, Any]) -> tuple[UserPubl
         return stored, False
     row = await _run("err_database", lambda: _live_row(user_id))
     if row is not None and is_current(row, snapshot.user):
+        ensure_active(row)
         return UserPublic.model_validate(row), True
-    return await _run("err_database", lambda: _in_transaction(_sync, snapshot.user)), True
+    profile = await _run("err_database", lambda: _in_transaction(_sync, snapshot.user))
+    ensure_active(row, snapshot.user)
+    return profile, True
 
 
 async def load_preferences(user_id: str) -> tuple[str, str] | None:
     """``(theme, language)`` of a known user; ``None`` before the first sync."""
     try:
         stored = await _read(user_id)
-    except AccountError:
+    except (AccountError, AccountSuspended):
         return None
     return (stored.theme, stored.language) if stored else None
 
@@ -197,9 +217,9 @@ async def save_profile(
         update = ProfileUpdate.model_construct(_fields_set=set(values), **values)
     stmt, params = update_parameters(user_id, update, expected)
     row = await _run("save_unavailable", lambda: db.execute_one(stmt, params))
-    if row is None:
-        current = await _read(user_id) if expected is not None else None
-        if current is None:
+    if row is None:  # why: gone, suspended (_read raises), or changed meanwhile
+        current = await _read(user_id)
+        if current is None or expected is None:
             raise AccountError("err_user_gone")
         raise ProfileChanged(current)
     return UserPublic.model_validate(row), {}

@@ -9,9 +9,10 @@ http(s) URLs with a host and no credentials (``example.com`` → ``https://…``
 ``javascript:`` refused); ``twitter``/``github`` store the handle of ``@name``, ``name``
 or a profile URL on the service's host; ``bio`` ≤ 500 characters, others ≤ 100.
 
-Saving is one ``UPDATE … WHERE clerk_id = :b_clerk_id AND deleted_at IS NULL
-RETURNING *`` (:func:`update_parameters`): atomic, never racing the sync (which never
-writes these columns), and never writing a deleted user's row. From the form it is a
+Saving is one ``UPDATE … WHERE clerk_id = :b_clerk_id AND deleted_at IS NULL AND NOT
+banned AND NOT locked RETURNING *`` (:func:`update_parameters`): atomic, never racing
+the sync (which never writes these columns), and never writing a deleted or suspended
+user's row. From the form it is a
 three-way merge: only the fields the user changed, and only while each still holds
 the value the form was showing (``… AND bio IS NOT DISTINCT FROM :o_bio``). Another
 tab's change to another field is kept; a change to the same field makes the save
@@ -23,28 +24,27 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from pydantic import ValidationError, field_validator
-from pydantic_core import PydanticCustomError
 
 from clerk_app.models import LANGUAGES, PROFILE_FIELDS, THEMES, ProfileFields, User, utcnow
+from clerk_app.text_rules import (
+    ERROR_CODES,  # noqa: F401 (the codes validate_profile gives)
+    clean,
+    clean_text,
+    clean_url,
+    error,
+    has_scheme,
+    validation_errors,
+)
 
 BIO_MAX_LENGTH = 500
 FIELD_MAX_LENGTH = 100
 
-#: Every error code :func:`validate_profile` can return (the UI translates them).
-ERROR_CODES = ("too_long", "invalid_url", "invalid_handle", "invalid_choice")
-ERROR_CODES += ("invalid_characters", "invalid_value")
-
-_BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
-_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d+(?:[/?#]|$))")
-_HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_URL_FORBIDDEN = frozenset('<>"\\`{}|^')
 _TWITTER_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 _GITHUB_RE = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9])*$")
 _TWITTER_MAX = 15
@@ -58,82 +58,26 @@ _HANDLES = {
 }
 
 
-def _error(code: str, message: str) -> PydanticCustomError:
-    return PydanticCustomError(code, message)
-
-
-def _clean_text(value: Any, *, multiline: bool = False) -> str | None:
-    """NFC, stripped, empty = ``None``; control/surrogate/bidi characters refused."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _error("invalid_value", "expected text")
-    text = unicodedata.normalize("NFC", value)
-    if multiline:
-        text = re.sub(r"\r\n?|[\u2028\u2029]", "\n", text)
-    text = text.strip()
-    for char in text:
-        category = unicodedata.category(char)
-        control = category == "Cc" and not (multiline and char in "\n\t")
-        if control or category in ("Cs", "Zl", "Zp") or char in _BIDI_CONTROLS:
-            raise _error("invalid_characters", "contains control characters")
-    return text or None
-
-
-def _check_length(text: str, limit: int) -> str:
-    if len(text) > limit:
-        raise _error("too_long", f"at most {limit} characters")
-    return text
-
-
-def _has_scheme(text: str) -> bool:
-    return _SCHEME_RE.match(text) is not None
-
-
-def normalise_url(text: str) -> str:
-    """``text`` as an absolute http(s) URL, or ``invalid_url``."""
-    if any(char.isspace() or char in _URL_FORBIDDEN for char in text):
-        raise _error("invalid_url", "not a web address")
-    url = text if _has_scheme(text) else "https://" + text.lstrip("/")
-    try:
-        parts = urlsplit(url)
-        port_ok = parts.port is None or 0 < parts.port < 65536
-    except ValueError:
-        raise _error("invalid_url", "not a web address") from None
-    if parts.scheme.lower() not in ("http", "https") or not port_ok:
-        raise _error("invalid_url", "only http(s) addresses")
-    if parts.username is not None or parts.password is not None or not parts.hostname:
-        raise _error("invalid_url", "not a web address")
-    try:
-        host = parts.hostname.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise _error("invalid_url", "not a web address") from None
-    labels = host.split(".")
-    if len(labels) < 2 or not all(_HOST_LABEL_RE.match(label) for label in labels):
-        raise _error("invalid_url", "not a web address")
-    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path, parts.query, parts.fragment))
-
-
 def normalise_handle(text: str, *, hosts: frozenset[str], pattern: re.Pattern[str]) -> str:
     """``@name``, ``name`` or ``https://<host>/name`` → ``name``, or ``invalid_handle``."""
     handle = text
     if handle.startswith("@"):
         handle = handle[1:]
     elif "/" in handle or "." in handle:
-        url = handle if _has_scheme(handle) else "https://" + handle.lstrip("/")
+        url = handle if has_scheme(handle) else "https://" + handle.lstrip("/")
         try:
             parts = urlsplit(url)
         except ValueError:
-            raise _error("invalid_handle", "not a profile name") from None
+            raise error("invalid_handle", "not a profile name") from None
         host = (parts.hostname or "").removeprefix("www.").removeprefix("mobile.")
         segments = [segment for segment in parts.path.split("/") if segment]
         if parts.scheme.lower() not in ("http", "https") or host not in hosts:
-            raise _error("invalid_handle", "not a profile on this service")
+            raise error("invalid_handle", "not a profile on this service")
         if len(segments) != 1 or parts.username is not None:
-            raise _error("invalid_handle", "not a profile name")
+            raise error("invalid_handle", "not a profile name")
         handle = segments[0].removeprefix("@")
     if not pattern.match(handle):
-        raise _error("invalid_handle", "not a profile name")
+        raise error("invalid_handle", "not a profile name")
     return handle
 
 
@@ -143,31 +87,28 @@ class ProfileUpdate(ProfileFields):
     @field_validator("bio", mode="before")
     @classmethod
     def _bio(cls, value: Any) -> str | None:
-        text = _clean_text(value, multiline=True)
-        return None if text is None else _check_length(text, BIO_MAX_LENGTH)
+        return clean_text(value, BIO_MAX_LENGTH, multiline=True)
 
     @field_validator("company", "job_title", "location", mode="before")
     @classmethod
     def _plain(cls, value: Any) -> str | None:
-        text = _clean_text(value)
-        return None if text is None else _check_length(text, FIELD_MAX_LENGTH)
+        return clean_text(value, FIELD_MAX_LENGTH)
 
     @field_validator("website", "linkedin", mode="before")
     @classmethod
     def _url(cls, value: Any) -> str | None:
-        text = _clean_text(value)
-        return None if text is None else _check_length(normalise_url(text), FIELD_MAX_LENGTH)
+        return clean_url(value, FIELD_MAX_LENGTH)
 
     @field_validator("twitter", "github", mode="before")
     @classmethod
     def _handle(cls, value: Any, info: Any) -> str | None:
-        text = _clean_text(value)
+        text = clean(value)
         if text is None:
             return None
         hosts, pattern, max_length = _HANDLES[info.field_name]
         handle = normalise_handle(text, hosts=hosts, pattern=pattern)
         if len(handle) > max_length:
-            raise _error("invalid_handle", "not a profile name")
+            raise error("invalid_handle", "not a profile name")
         return handle
 
     @field_validator("theme", "language", mode="before")
@@ -176,7 +117,7 @@ class ProfileUpdate(ProfileFields):
         choices = THEMES if info.field_name == "theme" else LANGUAGES
         text = value.strip().lower() if isinstance(value, str) else value
         if text not in choices:
-            raise _error("invalid_choice", f"one of {', '.join(choices)}")
+            raise error("invalid_choice", f"one of {', '.join(choices)}")
         return text
 
     @field_validator("email_notifications", mode="before")
@@ -192,7 +133,7 @@ class ProfileUpdate(ProfileFields):
             return True
         if text in ("", "off", "false", "0", "no"):
             return False
-        raise _error("invalid_value", "expected true or false")
+        raise error("invalid_value", "expected true or false")
 
 
 def validate_profile(form: Mapping[str, Any]) -> tuple[ProfileUpdate | None, dict[str, str]]:
@@ -205,12 +146,7 @@ def validate_profile(form: Mapping[str, Any]) -> tuple[ProfileUpdate | None, dic
     try:
         return ProfileUpdate(**data), {}
     except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "form"
-            code = error["type"] if error["type"] in ERROR_CODES else "invalid_value"
-            errors.setdefault(field, code)
-        return None, errors
+        return None, validation_errors(exc)
 
 
 #: How the form's checkbox reads: ticked, and not (the browser omits an unticked box).
@@ -270,6 +206,7 @@ def update_statement(fields: tuple[str, ...], guarded: bool = False) -> sa.Updat
     ``guarded``: only while each of ``fields`` still equals its ``:o_<field>``.
     """
     where = [_T.c.clerk_id == sa.bindparam("b_clerk_id"), _T.c.deleted_at.is_(None)]
+    where += [sa.not_(_T.c.banned), sa.not_(_T.c.locked)]  # a suspended account writes nothing
     if guarded:
         where += [_T.c[name].is_not_distinct_from(sa.bindparam(f"o_{name}")) for name in fields]
     return (

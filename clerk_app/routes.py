@@ -13,6 +13,9 @@ SIGN_IN = "/sign-in"
 SIGN_UP = "/sign-up"
 WELCOME = "/welcome"
 MEMBERS = "/members"
+#: One organization's page (members only); build links with :func:`organization_url`.
+ORGANIZATION = "/organizations/[slug]"
+ORGANIZATIONS_PREFIX = "/organizations/"
 #: Where a tab goes when the backend refuses the session token clerk-js holds.
 SESSION_REFUSED = "/session-refused"
 
@@ -42,6 +45,11 @@ def sign_in_url(back_to: str | None = None) -> str:
     return f"{SIGN_IN}?{REDIRECT_PARAM}={quote(target, safe='/')}"
 
 
+def organization_url(slug: str) -> str:
+    """The page of the organization ``slug``."""
+    return ORGANIZATIONS_PREFIX + quote(slug, safe="")
+
+
 def safe_next(value: object) -> str | None:
     """A same-site path taken from a query parameter, or ``None``.
 
@@ -53,4 +61,15 @@ def safe_next(value: object) -> str | None:
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return None
-    return parts.path if parts.path in PUBLIC | PROTECTED else None
+    if parts.path in PUBLIC | PROTECTED or _is_organization_page(parts.path):
+        return parts.path
+    return None
+
+
+def _is_organization_page(path: str) -> bool:
+    slug = path.removeprefix(ORGANIZATIONS_PREFIX)
+    return (
+        slug != path
+        and 0 < len(slug) <= 100
+        and all(c.isascii() and (c.isalnum() or c in "-_") for c in slug)
+    )

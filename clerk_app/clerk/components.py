@@ -51,7 +51,8 @@ class ClerkProviderProps(rx.Component):
 
 
 class RoutedComponent(ClerkComponent):
-    """Props of Clerk's full-page components (``<SignIn>``, ``<SignUp>``, ``<UserProfile>``)."""
+    """Props of Clerk's full-page components (``<SignIn>``, ``<SignUp>``, ``<UserProfile>``,
+    ``<OrganizationProfile>``, ``<CreateOrganization>``)."""
 
     routing: rx.Var[str]
     path: rx.Var[str]
@@ -84,6 +85,34 @@ class UserButton(ClerkComponent):
 
 class UserProfile(RoutedComponent):
     tag = "UserProfile"
+
+
+class OrganizationSwitcher(ClerkComponent):
+    """Lists the user's organizations, switches the session's active one; opens
+    ``OrganizationProfile`` and ``CreateOrganization`` itself (``*_mode="modal"``)."""
+
+    tag = "OrganizationSwitcher"
+    hide_personal: rx.Var[bool]
+    #: ``:slug`` / ``:id`` are replaced by the selected organization's.
+    after_select_organization_url: rx.Var[str]
+    after_create_organization_url: rx.Var[str]
+    after_leave_organization_url: rx.Var[str]
+    organization_profile_mode: rx.Var[str]
+    create_organization_mode: rx.Var[str]
+    appearance: rx.Var[Any]
+
+
+class OrganizationProfile(RoutedComponent):
+    """The active organization's profile, members and settings (Clerk's own UI)."""
+
+    tag = "OrganizationProfile"
+    after_leave_organization_url: rx.Var[str]
+
+
+class CreateOrganization(RoutedComponent):
+    tag = "CreateOrganization"
+    after_create_organization_url: rx.Var[str]
+    skip_invitation_screen: rx.Var[bool]
 
 
 class SignOutButton(ClerkComponent):
@@ -138,6 +167,9 @@ sign_in = SignIn.create
 sign_up = SignUp.create
 user_button = UserButton.create
 user_profile = UserProfile.create
+organization_switcher = OrganizationSwitcher.create
+organization_profile = OrganizationProfile.create
+create_organization = CreateOrganization.create
 sign_out_button = SignOutButton.create
 redirect_to_sign_in = RedirectToSignIn.create
 clerk_loading = ClerkLoading.create

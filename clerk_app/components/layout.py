@@ -18,6 +18,7 @@ from clerk_app.components.ui import action_button, alert, by_mode, reload_page
 from clerk_app.state.auth import AuthState
 from clerk_app.state.config import ClerkConfigState
 from clerk_app.state.local_auth import LocalAuthState
+from clerk_app.state.organizations import MyOrganizationsState
 from clerk_app.state.ui import t
 
 CONTENT_WIDTH = "60rem"
@@ -109,6 +110,27 @@ def _members_link() -> rx.Component:
     )
 
 
+def organization_switcher() -> rx.Component:
+    """Clerk's organization switcher, once the user belongs to an organization."""
+    return rx.cond(
+        MyOrganizationsState.has_any,
+        rx.box(
+            clerk.organization_switcher(
+                hide_personal=False,
+                after_select_organization_url=routes.ORGANIZATIONS_PREFIX + ":slug",
+                after_leave_organization_url=routes.MEMBERS,
+                organization_profile_mode="modal",
+                create_organization_mode="modal",
+            ),
+            id="organization-switcher",
+            display="flex",
+            align_items="center",
+            max_width=["9rem", "none"],
+            overflow="hidden",
+        ),
+    )
+
+
 def local_user_menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
@@ -141,6 +163,7 @@ def user_nav() -> rx.Component:
             clerk.signed_in(
                 rx.hstack(
                     _members_link(),
+                    organization_switcher(),
                     clerk.user_button(after_sign_out_url=routes.INDEX),
                     spacing="3",
                     align="center",

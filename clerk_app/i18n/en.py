@@ -84,6 +84,30 @@ EN: dict[str, str] = {
     "err_schema_behind": "The database schema is not up to date (migrations pending: "
     "make migrate). Nothing was saved.",
     "err_user_gone": "This account no longer exists at Clerk.",
+    # account lifecycle and organizations
+    "err_account_suspended": "This account is suspended: its data is no longer available. "
+    "Nothing was saved.",
+    "suspended_title": "Account suspended",
+    "suspended_body": "This account has been suspended or locked: your profile and your "
+    "organizations are no longer available. Contact the application's administrator.",
+    "orgs_title": "Organizations",
+    "orgs_none": "You do not belong to any organization yet.",
+    "role_admin": "Admin",
+    "role_member": "Member",
+    "org_members": "Members",
+    "org_description": "Description",
+    "org_website": "Website",
+    "org_slug": "Slug",
+    "org_no_description": "No description yet.",
+    "org_read_only": "Only the organization's admins can change this information.",
+    "org_not_found_title": "Organization not found",
+    "err_org_not_found": "This organization does not exist, or you are not one of its members.",
+    "err_org_not_admin": "Only the organization's admins can change it. Nothing was saved.",
+    "org_saved": "Organization saved.",
+    "org_save_failed": "The organization was not saved: fix the highlighted fields.",
+    "org_manage": "Manage organization",
+    "org_create": "Create organization",
+    "org_back": "My profile",
     "refused_title": "Session refused",
     "refused_lead": "Clerk signed you in, but this server refuses your session token, so "
     "signing in cannot complete.",

@@ -90,6 +90,32 @@ FR: dict[str, str] = {
     "err_schema_behind": "Le schéma de la base de données n'est pas à jour (migrations en "
     "attente : make migrate). Rien n'a été enregistré.",
     "err_user_gone": "Ce compte n'existe plus chez Clerk.",
+    # account lifecycle and organizations
+    "err_account_suspended": "Ce compte est suspendu : ses données ne sont plus accessibles. "
+    "Rien n'a été enregistré.",
+    "suspended_title": "Compte suspendu",
+    "suspended_body": "Ce compte a été suspendu ou verrouillé : votre profil et vos "
+    "organisations ne sont plus accessibles. Contactez l'administrateur de l'application.",
+    "orgs_title": "Organisations",
+    "orgs_none": "Vous n'appartenez à aucune organisation pour l'instant.",
+    "role_admin": "Administrateur",
+    "role_member": "Membre",
+    "org_members": "Membres",
+    "org_description": "Description",
+    "org_website": "Site web",
+    "org_slug": "Identifiant",
+    "org_no_description": "Pas encore de description.",
+    "org_read_only": "Seuls les administrateurs de l'organisation peuvent modifier ces "
+    "informations.",
+    "org_not_found_title": "Organisation introuvable",
+    "err_org_not_found": "Cette organisation n'existe pas, ou vous n'en êtes pas membre.",
+    "err_org_not_admin": "Seuls les administrateurs de l'organisation peuvent la modifier. "
+    "Rien n'a été enregistré.",
+    "org_saved": "Organisation enregistrée.",
+    "org_save_failed": "L'organisation n'a pas été enregistrée : corrigez les champs signalés.",
+    "org_manage": "Gérer l'organisation",
+    "org_create": "Créer une organisation",
+    "org_back": "Mon profil",
     # session refused (the backend did not accept the token clerk-js holds)
     "refused_title": "Session refusée",
     "refused_lead": "Clerk vous a connecté, mais ce serveur refuse votre jeton de session : "

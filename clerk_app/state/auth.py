@@ -38,6 +38,7 @@ import reflex as rx
 
 from clerk_app import routes, services
 from clerk_app.clerk import refusals
+from clerk_app.clerk.organizations import ActiveOrganization, active_organization
 from clerk_app.clerk.tokens import MAX_TOKEN_LENGTH, InvalidToken
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ class AuthState(rx.State):
     _session_id: str = ""
     _expires_at: float = 0.0
     _claims: dict[str, Any] = {}  # noqa: RUF012 (Reflex copies defaults per state)
+    #: The verified token's active organization (its ``o`` claim), or None.
+    _active_org: ActiveOrganization | None = None
     #: Handlers parked by _wait_for_check, by registry key, queued after the next report.
     _parked: list[str] = []  # noqa: RUF012
     #: The websocket (Socket.IO sid) the last report came on.
@@ -132,6 +135,11 @@ class AuthState(rx.State):
         """The claims of the current token (call after :meth:`_verified_user_id`)."""
         self._verified_user_id()
         return dict(self._claims)
+
+    def _verified_active_org(self) -> ActiveOrganization | None:
+        """The current token's active organization (call after :meth:`_verified_user_id`)."""
+        self._verified_user_id()
+        return self._active_org
 
     @property
     def session_id(self) -> str:
@@ -198,6 +206,7 @@ class AuthState(rx.State):
         self._session_id = str(claims.get("sid") or "")
         self._expires_at = float(claims["exp"])
         self._claims = claims
+        self._active_org = active_organization(claims)
         self.is_signed_in = True
 
     def _refuse(self, error: InvalidToken, verifier: Any = None) -> None:
@@ -211,6 +220,7 @@ class AuthState(rx.State):
         self._session_id = ""
         self._expires_at = 0.0
         self._claims = {}
+        self._active_org = None
         self.is_signed_in = False
 
     def _after_report(self, *, identity_changed: bool) -> list[Any]:
@@ -252,3 +262,10 @@ async def require_user_id(state: rx.State) -> str:
     """The guard: the verified user id of ``state``'s tab, or :class:`NotSignedIn`."""
     auth = state if isinstance(state, AuthState) else await state.get_state(AuthState)
     return auth._verified_user_id()
+
+
+async def verified_active_organization(state: rx.State) -> ActiveOrganization | None:
+    """The verified token's active organization for ``state``'s tab (``None``: none), or
+    :class:`NotSignedIn`. A second source of the user's role there, never the browser."""
+    auth = state if isinstance(state, AuthState) else await state.get_state(AuthState)
+    return auth._verified_active_org()

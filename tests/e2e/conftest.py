@@ -65,7 +65,8 @@ def _warm_up(server: AppServer, browser: Any) -> None:
     """Let Vite compile every route once (a cold compile can take tens of seconds)."""
     page = browser.new_page()
     try:
-        for route in (routes.INDEX, routes.SIGN_IN, routes.SIGN_UP, routes.WELCOME, routes.MEMBERS):
+        pages = (routes.INDEX, routes.SIGN_IN, routes.SIGN_UP, routes.WELCOME, routes.MEMBERS)
+        for route in (*pages, routes.organization_url("warm-up")):
             page.goto(server.url + route, timeout=180_000)
             page.wait_for_selector("footer", timeout=180_000)
     finally:

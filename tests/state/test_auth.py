@@ -171,3 +171,22 @@ async def test_a_tab_never_checked_does_not_ask_its_first_report_is_on_its_way(t
     _, auth = tab
     assert auth._wait_for_check(MembersState.on_load) is False
     assert auth._ask_for_report() is None
+
+
+async def test_the_active_organization_comes_from_the_verified_token_and_goes_with_it(
+    tab, emu, user, verifier
+):
+    root, auth = tab
+    org = {"id": "org_2acme", "rol": "admin", "slg": "acme"}
+    await call(AuthState.set_session, auth, _token(emu, user, claims={"o": org}))
+    active = auth._verified_active_org()
+    assert (active.clerk_id, active.slug, active.role) == ("org_2acme", "acme", "org:admin")
+    assert "org_2acme" not in str(root.dict())  # backend-only
+    other = emu.create_user("bob@example.com")
+    await call(AuthState.set_session, auth, _token(emu, other))  # another user, no org
+    assert auth._verified_active_org() is None
+    await call(AuthState.set_session, auth, _token(emu, user, claims={"o": org}))
+    await call(AuthState.clear_session, auth)
+    assert auth._active_org is None
+    with pytest.raises(NotSignedIn):
+        auth._verified_active_org()

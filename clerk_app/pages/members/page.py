@@ -6,10 +6,13 @@ import reflex as rx
 
 from clerk_app.components.failure import failure_with_retry
 from clerk_app.components.layout import layout
+from clerk_app.components.organizations import suspended_notice
 from clerk_app.components.ui import busy, icon_badge
 from clerk_app.pages.members.form import profile_form
 from clerk_app.pages.members.identity import identity_card, stored_copy_notice
+from clerk_app.pages.members.organizations import organizations_card
 from clerk_app.pages.members.state import MembersState
+from clerk_app.state.account import AccountState
 from clerk_app.state.ui import t
 
 
@@ -31,6 +34,7 @@ def _content() -> rx.Component:
         rx.heading(t("members_title"), size="8", letter_spacing="-0.02em"),
         stored_copy_notice(),
         identity_card(),
+        organizations_card(),
         _profile_card(),
         spacing="5",
         width="100%",
@@ -48,6 +52,10 @@ def page() -> rx.Component:
             failure_with_retry(MembersState.load_error, MembersState.on_load, id_prefix="members"),
         ),
         rx.cond(MembersState.checking, _loading("checking_session")),
-        rx.cond(MembersState.loaded, _content(), _loading()),
+        rx.cond(
+            AccountState.suspended,
+            suspended_notice(),
+            rx.cond(MembersState.loaded, _content(), _loading()),
+        ),
         width="48rem",
     )

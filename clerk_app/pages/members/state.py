@@ -42,6 +42,7 @@ from clerk_app.profile import (
     length_limit,
     stored_values,
 )
+from clerk_app.state.account import refuses_suspended
 from clerk_app.state.auth import AuthState, NotSignedIn, require_user_id
 from clerk_app.state.gate import SignedIn, gated
 from clerk_app.state.ui import UIState, show_preferences
@@ -123,6 +124,7 @@ class MembersState(rx.State):
 
     @rx.event
     @gated(routes.MEMBERS, pending=_hide_while_checking, signed_out=_unload)
+    @refuses_suspended
     async def on_load(self, user: SignedIn):
         if self.checking:
             self.checking = False
@@ -205,6 +207,7 @@ class MembersState(rx.State):
             self.status = ""
 
     @rx.event
+    @refuses_suspended
     async def save_profile(self, form_data: dict[str, Any]):
         ui = await self.get_state(UIState)
         try:
