@@ -29,13 +29,14 @@ from sqlmodel import Session
 
 from clerk_app.clerk.organizations import ClerkMembershipData, clerk_id, membership_data
 from clerk_app.models import User, new_user_id, utcnow
-from clerk_app.org_models import OrganizationMembership
+from clerk_app.org_models import Organization, OrganizationMembership
 from clerk_app.sync.org_statements import org_statements
 from clerk_app.sync.organizations import OrganizationResult, sync_organization_data
 from clerk_app.sync.upsert import MAX_ATTEMPTS, SyncConflict, SyncOutcome, _is_retryable
 
 _M = OrganizationMembership.__table__
 _U = User.__table__
+_O = Organization.__table__
 
 
 class MemberNotSynced(LookupError):
@@ -178,17 +179,39 @@ def sync_membership(session: Session, membership: Mapping[str, Any]) -> Membersh
 def delete_membership(session: Session, membership: str | Mapping[str, Any]) -> MembershipDeleted:
     """Delete one membership by Clerk id (or Clerk's membership JSON); idempotent.
 
+    Given the JSON, its embedded organization and user (when present) must be the ones
+    the stored membership links.
+
     Raises:
         ValueError: not a Clerk membership id.
+        MembershipMismatch: the stored membership links another organization or user.
     """
-    raw = membership.get("id") if isinstance(membership, Mapping) else membership
+    links = []
+    if isinstance(membership, Mapping):
+        raw = membership.get("id")
+        org = membership.get("organization")
+        user = membership.get("public_user_data")
+        if isinstance(org, Mapping) and org.get("id") is not None:
+            links.append(_M.c.organization_id == _id_of(_O, clerk_id(org.get("id"), "org_")))
+        if isinstance(user, Mapping) and user.get("user_id") is not None:
+            links.append(_M.c.user_id == _id_of(_U, clerk_id(user.get("user_id"), "user_")))
+    else:
+        raw = membership
     key = clerk_id(raw, "orgmem_")
     row = session.execute(
-        sa.delete(_M).where(_M.c.clerk_id == key).returning(_M.c.organization_id, _M.c.user_id)
+        sa.delete(_M)
+        .where(_M.c.clerk_id == key, *links)
+        .returning(_M.c.organization_id, _M.c.user_id)
     ).first()
-    if row is None:
-        return MembershipDeleted(key, False)
-    return MembershipDeleted(key, True, row.organization_id, row.user_id)
+    if row is not None:
+        return MembershipDeleted(key, True, row.organization_id, row.user_id)
+    if links and session.execute(sa.select(_M.c.id).where(_M.c.clerk_id == key)).first():
+        raise MembershipMismatch(f"membership {key} links another organization or user")
+    return MembershipDeleted(key, False)
+
+
+def _id_of(table: Any, key: str) -> Any:
+    return sa.select(table.c.id).where(table.c.clerk_id == key).scalar_subquery()
 
 
 def sync_user_memberships(
