@@ -366,7 +366,13 @@ async def test_content_type_neither_helps_nor_hurts(post, engine, content_type):
 
 @pytest.mark.parametrize(
     "kind",
-    ["session.created", "organization.deleted", "email.created", "user.banned", "sms.created"],
+    [
+        "session.created",
+        "organizationInvitation.created",
+        "email.created",
+        "user.banned",
+        "sms.created",
+    ],
 )
 async def test_unknown_event_types_are_acknowledged_without_writes(post, engine, kind):
     doc = event(kind, {"id": VICTIM, "object": "user", "deleted": True, "user_id": VICTIM})
