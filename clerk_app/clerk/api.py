@@ -30,10 +30,16 @@ from typing import Any
 
 import httpx
 
-from clerk_app.clerk.api_errors import ClerkAPIError, UserNotFound, error_from, retry_after_s
+from clerk_app.clerk.api_errors import (
+    ClerkAPIError,
+    OrganizationNotFound,
+    UserNotFound,
+    error_from,
+    retry_after_s,
+)
 from clerk_app.clerk.org_api import OrganizationCalls
 
-__all__ = ["MAX_PAGE_SIZE", "ClerkAPI", "ClerkAPIError", "UserNotFound"]
+__all__ = ["MAX_PAGE_SIZE", "ClerkAPI", "ClerkAPIError", "OrganizationNotFound", "UserNotFound"]
 
 USER_ID_RE = re.compile(r"user_[A-Za-z0-9]{1,100}")
 MAX_PAGE_SIZE = 500

@@ -71,3 +71,7 @@ def retry_after_s(response: httpx.Response) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class OrganizationNotFound(ClerkAPIError, LookupError):
+    """Clerk has no organization with this id (404)."""

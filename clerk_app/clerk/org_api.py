@@ -12,7 +12,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from clerk_app.clerk.api_errors import ClerkAPIError
+from clerk_app.clerk.api_errors import ClerkAPIError, OrganizationNotFound
 
 MAX_PAGE_SIZE = 500
 _IDS = {
@@ -84,6 +84,14 @@ class OrganizationCalls:
             )
 
         return [item async for item in _every(fetch, page_size)]
+
+    async def get_organization(self, org_id: str) -> dict[str, Any]:
+        """Clerk's organization JSON. Raises :class:`OrganizationNotFound` (404)."""
+        path = f"/v1/organizations/{_checked(org_id, 'org_')}"
+        org = await self._get(path, missing=OrganizationNotFound)
+        if not isinstance(org, dict) or org.get("id") != org_id:
+            raise ClerkAPIError("unexpected organization payload", status=200)
+        return org
 
     async def list_organizations(self, *, limit: int = 100, offset: int = 0) -> Page:
         """One page of organizations, oldest first: ``(organizations, total_count)``."""
