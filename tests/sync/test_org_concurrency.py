@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 import sqlalchemy as sa
 
 from clerk_app import db
 from clerk_app.org_models import Organization, OrganizationMembership
 from clerk_app.sync import SyncOutcome, sync_membership, sync_organization, sync_user
-from tests.support.database import run
+from tests.support.database import migrated, run
 from tests.support.factories import clerk_membership, clerk_organization, clerk_user, updated
-from tests.sync.test_concurrency import errors, together, url  # noqa: F401 (fixture)
+from tests.sync.test_concurrency import errors, together
+
+
+@pytest.fixture
+def url(database_url):
+    with migrated(database_url) as url:
+        yield url
 
 
 def counts(url: str) -> tuple[int, int]:
@@ -25,7 +32,7 @@ def counts(url: str) -> tuple[int, int]:
         return orgs, members
 
 
-def test_two_deliveries_of_one_membership_before_its_organization(url):  # noqa: F811
+def test_two_deliveries_of_one_membership_before_its_organization(url):
     user = clerk_user()
     run(url, sync_user, user)
     membership = clerk_membership(user, clerk_organization())
@@ -36,7 +43,7 @@ def test_two_deliveries_of_one_membership_before_its_organization(url):  # noqa:
     assert counts(url) == (1, 1)
 
 
-def test_many_memberships_of_one_new_organization_at_once(url):  # noqa: F811
+def test_many_memberships_of_one_new_organization_at_once(url):
     org = clerk_organization()
     users = [clerk_user() for _ in range(8)]
     for user in users:
@@ -51,7 +58,7 @@ def test_many_memberships_of_one_new_organization_at_once(url):  # noqa: F811
     assert counts(url) == (1, 8)
 
 
-def test_an_update_and_an_older_update_at_once_end_on_the_newer(url):  # noqa: F811
+def test_an_update_and_an_older_update_at_once_end_on_the_newer(url):
     org = clerk_organization(name="v1")
     run(url, sync_organization, org)
     newer, older = updated(org, name="v3", delta_ms=2000), updated(org, name="v2")
