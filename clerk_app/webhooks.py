@@ -112,6 +112,9 @@ def apply_event(session_factory: SessionFactory, svix_id: str, event: ClerkEvent
     except MembershipMismatch as exc:
         logger.warning("webhook %s: %s", svix_id, exc)
         raise Rejected(422, "the membership names another organization or user") from None
+    except ValueError as exc:  # a field the parser could not check (an embedded id)
+        logger.warning("webhook %s: malformed %s: %s", svix_id, event.type, str(exc)[:200])
+        raise Rejected(422, f"malformed {event.type}") from None
     except (SyncConflict, sa_exc.IntegrityError) as exc:
         logger.warning("webhook %s: conflict syncing %s: %s", svix_id, event.user_id, _brief(exc))
         raise Rejected(409, "conflicting data; retry later") from None

@@ -171,6 +171,11 @@ def _check_org_event(kind: str, data: dict[str, Any]) -> None:
                 raise Rejected(422, "data.deleted must be true on organization.deleted")
         elif kind == MEMBERSHIP_DELETE_TYPE:
             clerk_id(data.get("id"), "orgmem_")
+            org, user = data.get("organization"), data.get("public_user_data")
+            if isinstance(org, dict) and org.get("id") is not None:
+                clerk_id(org["id"], "org_")
+            if isinstance(user, dict) and user.get("user_id") is not None:
+                clerk_id(user["user_id"], "user_")
         elif kind in ORG_UPSERT_TYPES:
             if data.get("object", "organization") != "organization" or data.get("deleted"):
                 raise Rejected(422, "data must be a live organization")

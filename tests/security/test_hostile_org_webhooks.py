@@ -154,6 +154,17 @@ SHAPES = [
     ("member updated_at missing", _member(updated_at=None)),
     ("member object user", _member(object="user")),
     ("member deletion without id", event("organizationMembership.deleted", {"object": "x"})),
+    (
+        "member deletion with a bad embedded org id",
+        event("organizationMembership.deleted", {**MEMBERSHIP, "organization": {"id": "x/../y"}}),
+    ),
+    (
+        "member deletion with a bad embedded user id",
+        event(
+            "organizationMembership.deleted",
+            {**MEMBERSHIP, "public_user_data": {"user_id": "org_notauser"}},
+        ),
+    ),
 ]
 
 
