@@ -42,6 +42,7 @@ from sqlmodel import Session, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.membership_sync import membership_rows
 from clerk_app import db, schema
 from clerk_app.models import User, new_user_id, utcnow
 from clerk_app.sync import sync_user
@@ -102,7 +103,7 @@ def populate(engine: sa.Engine) -> list[dict]:
     now = utcnow()
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            connection.exec_driver_sql('TRUNCATE "user", processed_webhook')
+            connection.exec_driver_sql('TRUNCATE "user", processed_webhook CASCADE')
         else:
             connection.exec_driver_sql('DELETE FROM "user"')
         connection.execute(
@@ -319,6 +320,7 @@ def bench_database(url: str, *, duration: float, rounds: int, burst_rounds: int)
             f"   {errs['ours']:>11,}   {errs['seed']:>11,}"
             f"   {cpu['ours']:>11,.0f} / {cpu['seed']:,.0f}"
         )
+    membership_rows(url, duration=duration, rounds=rounds)
     workers = max(WORKER_COUNTS)
     print(f"  burst: {workers} workers sync the same new user at once, {burst_rounds} new users")
     ours_clean = True

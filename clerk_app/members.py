@@ -27,12 +27,12 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from clerk_app import db, schema, services
+from clerk_app import account_orgs, db, schema, services
 from clerk_app.clerk.api import ClerkAPIError, UserNotFound
 from clerk_app.clerk.users import user_from_claims
 from clerk_app.models import User, UserPublic
 from clerk_app.profile import ProfileUpdate, update_parameters, validate_profile
-from clerk_app.sync import UserWithoutEmail, is_current, sync_user
+from clerk_app.sync import SyncResult, UserWithoutEmail, is_current, sync_user, sync_user_outcome
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -130,10 +130,20 @@ def _sync(session: Any, clerk_user: dict[str, Any]) -> UserPublic:
         raise AccountError("err_no_email", str(exc)) from exc
 
 
+def _sync_result(session: Any, clerk_user: dict[str, Any]) -> SyncResult:
+    try:
+        return sync_user_outcome(session, clerk_user)
+    except UserWithoutEmail as exc:
+        raise AccountError("err_no_email", str(exc)) from exc
+
+
 async def sync_account(user_id: str, claims: Mapping[str, Any]) -> UserPublic:
-    """/welcome: fetch (0 or 1 Backend API call) and upsert, atomically."""
+    """/welcome: fetch (0 or 1 Backend API call) and upsert, atomically; then the user's
+    hooks and memberships (:mod:`clerk_app.account_orgs`: 0 or 1 more call)."""
     snapshot = await fetch_clerk_user(user_id, claims)
-    return await _run("err_database", lambda: _in_transaction(_sync, snapshot.user))
+    result = await _run("err_database", lambda: _in_transaction(_sync_result, snapshot.user))
+    await account_orgs.after_user_sync(user_id, claims, result)
+    return UserPublic.from_user(result.user)
 
 
 async def _read(clerk_id: str) -> UserPublic | None:

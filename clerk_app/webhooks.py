@@ -24,6 +24,13 @@ Error policy (what Svix should do next):
   picks the user up once they have an address.
 * ``SyncConflict`` (unique values that kept colliding) and other integrity
   errors: 409, so Svix retries later; never a 500.
+* ``MemberNotSynced`` (an ``organizationMembership.*`` whose user has no row yet, the
+  ``user.created`` still on its way): 409, nothing kept, so Svix retries and the
+  retry lands once the user exists.
+* ``MembershipMismatch`` (a membership id that names another organization or user
+  than the stored one): 422, nothing written.
+
+Hooks (:mod:`clerk_app.hooks`) run after the commit, never for a duplicate.
 * The database being unreachable, locked or timing out: :class:`Unavailable`,
   which the endpoint turns into a 503 so Svix retries.
 """
@@ -42,11 +49,13 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
-from clerk_app.clerk.events import DELETE_TYPE, ClerkEvent
+from clerk_app.clerk.events import ClerkEvent
 from clerk_app.clerk.svix import Rejected
+from clerk_app.hooks import Pending
 from clerk_app.models import ProcessedWebhook, utcnow
-from clerk_app.sync import SyncConflict, UserWithoutEmail, delete_user, sync_user_outcome
+from clerk_app.sync import MemberNotSynced, MembershipMismatch, SyncConflict, UserWithoutEmail
 from clerk_app.sync.statements import insert_for
+from clerk_app.webhook_changes import apply_change
 
 logger = logging.getLogger("clerk_app.webhooks")
 
@@ -97,6 +106,15 @@ def apply_event(session_factory: SessionFactory, svix_id: str, event: ClerkEvent
             event.user_id,
         )
         return Result(Status.SKIPPED, "no primary email address")
+    except MemberNotSynced as exc:
+        logger.info("webhook %s: %s; answering 409 so it is retried", svix_id, exc)
+        raise Rejected(409, "the membership's user is not synced yet; retry later") from None
+    except MembershipMismatch as exc:
+        logger.warning("webhook %s: %s", svix_id, exc)
+        raise Rejected(422, "the membership names another organization or user") from None
+    except ValueError as exc:  # a field the parser could not check (an embedded id)
+        logger.warning("webhook %s: malformed %s: %s", svix_id, event.type, str(exc)[:200])
+        raise Rejected(422, f"malformed {event.type}") from None
     except (SyncConflict, sa_exc.IntegrityError) as exc:
         logger.warning("webhook %s: conflict syncing %s: %s", svix_id, event.user_id, _brief(exc))
         raise Rejected(409, "conflicting data; retry later") from None
@@ -126,15 +144,13 @@ def _apply(session_factory: SessionFactory, svix_id: str, event: ClerkEvent) -> 
                 session.rollback()
                 logger.info("webhook %s: duplicate delivery, already processed", svix_id)
                 return Result(Status.DUPLICATE)
-            if event.type == DELETE_TYPE:
-                delete_user(session, event.data["id"])
-                detail = "deleted"
-            else:
-                detail = sync_user_outcome(session, event.data).outcome.value
+            pending = Pending()
+            detail = apply_change(session, event, pending)
             session.commit()
         except BaseException:
             session.rollback()
             raise
+    pending.fire()
     logger.info("webhook %s: %s %s -> %s", svix_id, event.type, event.user_id, detail)
     return Result(Status.PROCESSED, detail)
 

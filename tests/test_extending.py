@@ -52,7 +52,9 @@ for path, name, parent in (
 from clerk_app.notes import Note
 from clerk_app.pages.notes import NotesState, page
 from clerk_app.state.auth import AuthState
-from clerk_app.sync import sync_user, delete_user
+from clerk_app.clerk.events import ClerkEvent
+from clerk_app.sync import sync_user
+from clerk_app.webhooks import apply_event
 from tests.support.reflex_states import ORIGIN, call, emulator, new_tab, substate, verifier_for
 
 schema.upgrade()
@@ -97,13 +99,14 @@ async def main():
         await call(NotesState.on_load, as_bob)
         assert as_bob.notes == [], as_bob.notes  # nothing of Ada's
 
-        with db.new_session() as session:  # Ada deleted in Clerk: her tombstone keeps the rows
-            delete_user(session, ada["id"])
-            session.commit()
+        await call(NotesState.add, as_bob, {{"text": "bob's"}})
+        # Ada deleted in Clerk: the webhook tombstones her, then the doc's hook runs.
+        deleted = ClerkEvent("user.deleted", {{"id": ada["id"], "deleted": True}})
+        apply_event(db.new_session, "msg_ada_deleted", deleted)
         await call(NotesState.add, as_ada, {{"text": "after deletion"}})
         with db.get_engine().connect() as conn:
             texts = [row.text for row in conn.execute(Note.__table__.select())]
-        assert texts == ["first", "second"], texts
+        assert texts == ["bob's"], texts  # hers are gone, nothing added for a deleted user
 
     page()  # the page renders
     print("extending example: ok")

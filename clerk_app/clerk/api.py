@@ -1,4 +1,5 @@
-"""A small async client for the part of Clerk's Backend API the app uses: reading users.
+"""A small async client for the part of Clerk's Backend API the app uses: reading users
+and organizations (the organization calls are in :mod:`clerk_app.clerk.org_api`).
 
 Failure handling is the point of this module:
 
@@ -21,85 +22,28 @@ loop (it owns an ``httpx.AsyncClient`` unless you pass yours).
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from clerk_app.clerk.api_errors import (
+    ClerkAPIError,
+    OrganizationNotFound,
+    UserNotFound,
+    error_from,
+    retry_after_s,
+)
+from clerk_app.clerk.org_api import OrganizationCalls
+
+__all__ = ["MAX_PAGE_SIZE", "ClerkAPI", "ClerkAPIError", "OrganizationNotFound", "UserNotFound"]
+
 USER_ID_RE = re.compile(r"user_[A-Za-z0-9]{1,100}")
 MAX_PAGE_SIZE = 500
 _ORDER_BY_RE = re.compile(r"[+-]?(created_at|updated_at)")
-
-
-class ClerkAPIError(Exception):
-    """A Backend API call failed.
-
-    Attributes:
-        status: HTTP status, or None when no response arrived (timeout, connection error).
-        message / long_message / code: from Clerk's ``{"errors": [...]}`` body when present.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        long_message: str | None = None,
-        errors: list[dict[str, Any]] | None = None,
-    ) -> None:
-        self.status = status
-        self.code = code
-        self.message = message
-        self.long_message = long_message or message
-        self.errors = errors or []
-        where = f"Clerk API {status}" if status is not None else "Clerk API"
-        super().__init__(f"{where}{f' {code}' if code else ''}: {self.long_message}")
-
-
-class UserNotFound(ClerkAPIError, LookupError):
-    """Clerk has no user with this id (404)."""
-
-
-def _error_from(
-    response: httpx.Response, cls: type[ClerkAPIError] = ClerkAPIError
-) -> ClerkAPIError:
-    try:
-        errors = response.json().get("errors") or []
-        first = errors[0]
-        return cls(
-            first.get("message") or response.reason_phrase,
-            status=response.status_code,
-            code=first.get("code"),
-            long_message=first.get("long_message"),
-            errors=errors,
-        )
-    except (ValueError, AttributeError, IndexError, TypeError):
-        text = response.text[:200].strip() or response.reason_phrase
-        return cls(text, status=response.status_code)
-
-
-def _retry_after_s(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds (delta-seconds or HTTP date), None when absent/garbled."""
-    raw = response.headers.get("retry-after", "").strip()
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _check_user_id(user_id: object) -> str:
@@ -108,8 +52,8 @@ def _check_user_id(user_id: object) -> str:
     return user_id
 
 
-class ClerkAPI:
-    """Read users from Clerk's Backend API (or the local emulator, same protocol)."""
+class ClerkAPI(OrganizationCalls):
+    """Read users and organizations from Clerk's Backend API (or the local emulator)."""
 
     def __init__(
         self,
@@ -266,9 +210,9 @@ class ClerkAPI:
                         return response.json()
                     except ValueError:
                         raise ClerkAPIError("invalid JSON in response", status=status) from None
-                error = _error_from(response, missing if status == 404 else ClerkAPIError)
+                error = error_from(response, missing if status == 404 else ClerkAPIError)
                 if status == 429:
-                    wait = _retry_after_s(response)
+                    wait = retry_after_s(response)
                     wait = self._backoff_s(0) if wait is None else wait
                     # Jitter spreads a burst of callers told the same Retry-After.
                     delay = min(wait, self.max_retry_after_s) + self._rng.uniform(

@@ -17,13 +17,23 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from clerk_app.clerk.organizations import clerk_id, membership_data, organization_data
 from clerk_app.clerk.svix import Rejected
+from clerk_app.clerk.users import public_metadata
 
 UPSERT_TYPES = frozenset({"user.created", "user.updated"})
 DELETE_TYPE = "user.deleted"
+ORG_UPSERT_TYPES = frozenset({"organization.created", "organization.updated"})
+ORG_DELETE_TYPE = "organization.deleted"
+MEMBERSHIP_UPSERT_TYPES = frozenset(
+    {"organizationMembership.created", "organizationMembership.updated"}
+)
+MEMBERSHIP_DELETE_TYPE = "organizationMembership.deleted"
+ORG_TYPES = ORG_UPSERT_TYPES | MEMBERSHIP_UPSERT_TYPES | {ORG_DELETE_TYPE, MEMBERSHIP_DELETE_TYPE}
 
 USER_ID_RE = re.compile(r"^user_[A-Za-z0-9_-]{1,120}$")
-_TYPE_RE = re.compile(r"^[a-z0-9_]{1,64}(\.[a-z0-9_]{1,64}){0,3}$")
+#: Clerk's event names: lowercase dotted words, camelCase allowed (organizationMembership).
+_TYPE_RE = re.compile(r"^[a-z][A-Za-z0-9_]{0,63}(\.[a-z][A-Za-z0-9_]{0,63}){0,3}$")
 #: Generous caps (Clerk's own limits are lower); they keep a signed-but-odd
 #: payload from reaching the database as a value it would refuse.
 _MAX_TEXT = 2048
@@ -40,10 +50,11 @@ class ClerkEvent:
 
     @property
     def handled(self) -> bool:
-        return self.type in UPSERT_TYPES or self.type == DELETE_TYPE
+        return self.type in UPSERT_TYPES or self.type == DELETE_TYPE or self.type in ORG_TYPES
 
     @property
     def user_id(self) -> str | None:
+        """The id of the object the event is about (a user, organization or membership)."""
         value = self.data.get("id")
         return value if self.handled and isinstance(value, str) else None
 
@@ -85,6 +96,16 @@ def _check_user(data: dict[str, Any]) -> None:
         raise Rejected(422, "data.updated_at must be a timestamp in milliseconds")
     if "created_at" in data and not _is_int(data["created_at"]):
         raise Rejected(422, "data.created_at must be a timestamp in milliseconds")
+    for key in ("banned", "locked"):
+        if data.get(key) is not None and not isinstance(data[key], bool):
+            raise Rejected(422, f"data.{key} must be a boolean")
+    seen = data.get("last_sign_in_at")
+    if seen is not None and (not _is_int(seen) or seen < 0):
+        raise Rejected(422, "data.last_sign_in_at must be a timestamp in milliseconds")
+    try:
+        public_metadata(data.get("public_metadata"))
+    except ValueError as exc:
+        raise Rejected(422, f"data.{exc}") from None
     emails = data.get("email_addresses", [])
     if not isinstance(emails, list) or len(emails) > _MAX_EMAILS:
         raise Rejected(422, "data.email_addresses must be a list")
@@ -116,6 +137,9 @@ def parse_event(text: str) -> ClerkEvent:
     event = ClerkEvent(type=kind, data=data)
     if not event.handled:
         return event
+    if kind in ORG_TYPES:
+        _check_org_event(kind, data)
+        return event
     user_id = data.get("id")
     if not isinstance(user_id, str) or not USER_ID_RE.match(user_id):
         raise Rejected(422, "data.id must be a Clerk user id")
@@ -127,3 +151,44 @@ def parse_event(text: str) -> ClerkEvent:
     else:
         _check_user(data)
     return event
+
+
+def _check_org_texts(data: dict[str, Any], where: str) -> None:
+    for key in ("name", "slug", "image_url"):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > _MAX_TEXT):
+            raise Rejected(422, f"{where}.{key} must be a string")
+    if not _is_int(data.get("updated_at")) or data["updated_at"] < 0:
+        raise Rejected(422, f"{where}.updated_at must be a timestamp in milliseconds")
+
+
+def _check_org_event(kind: str, data: dict[str, Any]) -> None:
+    """The ``organization.*`` / ``organizationMembership.*`` fields the sync reads."""
+    try:
+        if kind == ORG_DELETE_TYPE:
+            clerk_id(data.get("id"), "org_")
+            if data.get("deleted", True) is not True:
+                raise Rejected(422, "data.deleted must be true on organization.deleted")
+        elif kind == MEMBERSHIP_DELETE_TYPE:
+            clerk_id(data.get("id"), "orgmem_")
+            org, user = data.get("organization"), data.get("public_user_data")
+            if isinstance(org, dict) and org.get("id") is not None:
+                clerk_id(org["id"], "org_")
+            if isinstance(user, dict) and user.get("user_id") is not None:
+                clerk_id(user["user_id"], "user_")
+        elif kind in ORG_UPSERT_TYPES:
+            if data.get("object", "organization") != "organization" or data.get("deleted"):
+                raise Rejected(422, "data must be a live organization")
+            _check_org_texts(data, "data")
+            organization_data(data)
+        else:
+            if data.get("object", "organization_membership") != "organization_membership":
+                raise Rejected(422, "data.object must be 'organization_membership'")
+            if not isinstance(data.get("organization"), dict):
+                raise Rejected(422, "data.organization must be an object")
+            _check_org_texts(data["organization"], "data.organization")
+            if not _is_int(data.get("updated_at")) or data["updated_at"] < 0:
+                raise Rejected(422, "data.updated_at must be a timestamp in milliseconds")
+            membership_data(data)
+    except ValueError as exc:
+        raise Rejected(422, f"malformed {kind}: {exc}"[:200]) from None

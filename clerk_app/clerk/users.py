@@ -9,16 +9,25 @@ can skip the Backend API call.
   stripped and lowercased; none → :class:`UserWithoutEmail`.
 * Username, names, image: blank → ``None``; usernames lowercased.
 * ``updated_at``: Clerk's milliseconds (a template's seconds are scaled up).
+* Account lifecycle: ``banned``, ``locked``, ``last_sign_in_at`` (ms → UTC datetime),
+  ``public_metadata`` (a JSON object of at most 8 KiB, Clerk's own cap). Each is
+  ``None`` when the JSON does not carry it (session claims never do): the sync then
+  keeps what is stored. ``private_metadata`` is never read; ``unsafe_metadata`` (which
+  the user writes from the browser) is never trusted.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 #: The claims the custom session-token template adds (see docs/sync.md).
 CUSTOM_CLAIMS = ("email", "first_name", "last_name", "username", "image_url", "updated_at")
+#: Clerk caps each metadata object at 8 KiB; anything larger is not Clerk's.
+MAX_METADATA_BYTES = 8192
 
 
 class UserWithoutEmail(ValueError):
@@ -36,6 +45,10 @@ class ClerkUserData:
     last_name: str | None
     image_url: str | None
     updated_at: int
+    banned: bool | None = None
+    locked: bool | None = None
+    last_sign_in_at: datetime | None = None
+    public_metadata: dict[str, Any] | None = None
 
 
 def clerk_user_data(clerk_user: Mapping[str, Any]) -> ClerkUserData:
@@ -63,7 +76,41 @@ def clerk_user_data(clerk_user: Mapping[str, Any]) -> ClerkUserData:
         last_name=_blank_to_none(clerk_user.get("last_name")),
         image_url=_blank_to_none(clerk_user.get("image_url")),
         updated_at=int(clerk_user.get("updated_at") or 0),
+        banned=_flag(clerk_user.get("banned")),
+        locked=_flag(clerk_user.get("locked")),
+        last_sign_in_at=millis_to_datetime(clerk_user.get("last_sign_in_at")),
+        public_metadata=public_metadata(clerk_user.get("public_metadata")),
     )
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def millis_to_datetime(value: Any) -> datetime | None:
+    """Clerk's milliseconds since the epoch as an aware UTC datetime (``None``: absent)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**53:
+        return None
+    return datetime.fromtimestamp(value / 1000, UTC)
+
+
+def public_metadata(value: Any) -> dict[str, Any] | None:
+    """Clerk's ``public_metadata``: a JSON object (``None`` when absent).
+
+    Raises:
+        ValueError: not an object, not JSON-serialisable, or over 8 KiB.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("public_metadata must be a JSON object")
+    try:
+        size = len(json.dumps(value, allow_nan=False, separators=(",", ":")).encode())
+    except (TypeError, ValueError, RecursionError):
+        raise ValueError("public_metadata is not plain JSON") from None
+    if size > MAX_METADATA_BYTES:
+        raise ValueError(f"public_metadata is over {MAX_METADATA_BYTES} bytes")
+    return value
 
 
 def _blank_to_none(value: Any, *, lower: bool = False) -> str | None:

@@ -7,5 +7,6 @@ and :mod:`.cli` for where it connects.
 
 from .cli import main
 from .core import Action, Change, Reconciler, Report, reconcile
+from .orgs import OrgCounts
 
-__all__ = ["Action", "Change", "Reconciler", "Report", "main", "reconcile"]
+__all__ = ["Action", "Change", "OrgCounts", "Reconciler", "Report", "main", "reconcile"]

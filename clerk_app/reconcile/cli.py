@@ -41,8 +41,9 @@ _VERBS = {
 def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog or "python -m clerk_app.reconcile",
-        description="Sync every Clerk user into the local database and tombstone the users "
-        "Clerk no longer has.",
+        description="Sync every Clerk user, organization and membership into the local "
+        "database; tombstone the users and organizations Clerk no longer has and remove the "
+        "memberships it no longer lists.",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="print what would change; write nothing"
@@ -109,17 +110,37 @@ def summary_table(report: Report, elapsed_s: float) -> Table:
     return table
 
 
+def organizations_table(report: Report) -> Table:
+    """The organization pass's summary: one row for organizations, one for memberships."""
+    orgs = report.organizations
+    table = Table(
+        title=f"Organizations: {orgs.listed_organizations} organizations, "
+        f"{orgs.listed_memberships} memberships in Clerk"
+    )
+    table.add_column("")
+    for action in Action:
+        table.add_column(action.value, justify="right")
+    for name, counts in (("organizations", orgs.organizations), ("memberships", orgs.memberships)):
+        table.add_row(name, *(str(counts[action]) for action in Action))
+    return table
+
+
 def print_report(console: Console, report: Report, elapsed_s: float, *, verbose: bool) -> None:
     if report.dry_run or verbose:
         prefix = "would " if report.dry_run else ""
-        for change in report.changes:
+        for change in [*report.changes, *report.organizations.changes]:
             if change.action in _VERBS:
                 detail = f" ({change.detail})" if change.detail else ""
                 console.print(f"{prefix}{_VERBS[change.action]} {change.clerk_id}{detail}")
     console.print(summary_table(report, elapsed_s))
+    orgs = report.organizations
+    if orgs.skipped:
+        console.print(f"Organizations: skipped, {orgs.skipped}.")
+    elif report.complete and report.error is None:
+        console.print(organizations_table(report))
     if report.failures:
         table = Table(title=f"{len(report.failures)} failed")
-        table.add_column("Clerk user")
+        table.add_column("Clerk id")
         table.add_column("reason")
         for failure in report.failures:
             table.add_row(failure.clerk_id, failure.detail)
@@ -128,6 +149,10 @@ def print_report(console: Console, report: Report, elapsed_s: float, *, verbose:
         console.print(f"[bold red]Stopped:[/] {report.error}")
         if not report.complete:
             console.print("No deletion was applied: the listing of Clerk users is incomplete.")
+    if orgs.error:
+        console.print(f"[bold red]Organizations stopped:[/] {orgs.error}")
+        if not orgs.complete:
+            console.print("No organization or membership was removed: the listing is incomplete.")
 
 
 async def _run(args: argparse.Namespace, console: Console) -> int:
@@ -157,7 +182,7 @@ async def _run(args: argparse.Namespace, console: Console) -> int:
     print_report(console, report, time.monotonic() - started, verbose=args.verbose)
     if report.error and not report.complete and report.listed == 0:
         console.print(f"Is the Backend API reachable at {api_url}? In local mode, start the app.")
-    if report.error:
+    if report.error or report.organizations.error:
         return EXIT_ERROR
     return EXIT_OK if report.ok else EXIT_FAILURES
 

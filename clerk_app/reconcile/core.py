@@ -19,14 +19,17 @@ agree on what "in sync" means.
 Rate limits are ``ClerkAPI``'s business (it waits on 429). Database work runs
 in a worker thread so the event loop stays free for the HTTP client.
 
-``dry_run`` does all of the above inside transactions that are rolled back:
-the outcomes are computed by the real statements, and nothing is committed.
+3. **Organizations and their memberships** (:mod:`.orgs`), the same way, once the
+   users are in.
+
+Hooks (:mod:`clerk_app.hooks`) fire after each commit. ``dry_run`` does all of the
+above inside transactions that are rolled back: the outcomes are computed by the real
+statements, and nothing is committed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +40,10 @@ from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
 from clerk_app.clerk.api import ClerkAPI, ClerkAPIError, UserNotFound
+from clerk_app.hooks import Pending
 from clerk_app.models import User
+from clerk_app.reconcile.orgs import OrgCounts, OrgReconciler
+from clerk_app.reconcile.outcomes import Action, Change, brief
 from clerk_app.sync import (
     SyncConflict,
     SyncOutcome,
@@ -53,14 +59,6 @@ PAGE_SIZE = 500
 DELETE_BATCH = 100
 
 
-class Action(enum.StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    DELETED = "deleted"
-    FAILED = "failed"
-
-
 _FROM_SYNC = {
     SyncOutcome.CREATED: Action.CREATED,
     SyncOutcome.UPDATED: Action.UPDATED,
@@ -70,13 +68,6 @@ _FROM_SYNC = {
 }
 #: A tombstone is final, so a live Clerk user with one is an anomaly to report.
 TOMBSTONED_BUT_LIVE = "tombstoned locally but live in Clerk; tombstones are final"
-
-
-@dataclass(frozen=True)
-class Change:
-    action: Action
-    clerk_id: str
-    detail: str = ""
 
 
 @dataclass
@@ -92,14 +83,19 @@ class Report:
     complete: bool = False
     #: Why the run stopped early (listing or database error), if it did.
     error: str | None = None
+    #: The organization pass (organizations and their memberships).
+    organizations: OrgCounts = field(default_factory=OrgCounts)
 
     @property
     def failures(self) -> list[Change]:
-        return [c for c in self.changes if c.action is Action.FAILED]
+        changes = [*self.changes, *self.organizations.changes]
+        return [c for c in changes if c.action is Action.FAILED]
 
     @property
     def ok(self) -> bool:
-        return self.complete and self.error is None and not self.counts[Action.FAILED]
+        orgs = self.organizations
+        orgs_ok = (orgs.complete or orgs.skipped is not None) and orgs.error is None
+        return self.complete and self.error is None and orgs_ok and not self.failures
 
     def record(self, change: Change) -> None:
         self.counts[change.action] += 1
@@ -119,12 +115,6 @@ class _NoProgress:
 
     def advance(self, n: int = 1) -> None:
         pass
-
-
-def _brief(exc: BaseException) -> str:
-    """The driver's first line, without the SQL and parameters SQLAlchemy appends."""
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def _describe(user: Mapping[str, Any]) -> str:
@@ -161,13 +151,17 @@ class Reconciler:
             report.error = f"listing Clerk users failed after {report.listed} users: {exc}"
             return report
         except sa_exc.SQLAlchemyError as exc:
-            report.error = f"database error: {_brief(exc)}"
+            report.error = f"database error: {brief(exc)}"
             return report
         report.complete = True
         try:
             await self._remove_missing(report, live)
         except sa_exc.SQLAlchemyError as exc:
-            report.error = f"database error: {_brief(exc)}"
+            report.error = f"database error: {brief(exc)}"
+            return report
+        options = {"dry_run": self.dry_run, "page_size": self.page_size}
+        orgs = OrgReconciler(self.api, self.sessions, progress=self.progress, **options)
+        await orgs.run(report.organizations)
         return report
 
     # -- phase 1: every Clerk user ---------------------------------------------------------
@@ -187,35 +181,44 @@ class Reconciler:
             await self._sync_page(report, page)
 
     async def _sync_page(self, report: Report, users: list[dict[str, Any]]) -> None:
-        for change in await asyncio.to_thread(self._sync_users, users):
+        changes, pending = await asyncio.to_thread(self._sync_users, users)
+        for change in changes:
             report.record(change)
+        await self._fire(pending)
         self.progress.advance(len(users))
 
-    def _sync_users(self, users: Iterable[Mapping[str, Any]]) -> list[Change]:
-        changes = []
+    async def _fire(self, pending: Pending) -> None:
+        """The hooks of a committed transaction (a dry run commits nothing: none)."""
+        if not self.dry_run:
+            await asyncio.to_thread(pending.fire)
+
+    def _sync_users(self, users: Iterable[Mapping[str, Any]]) -> tuple[list[Change], Pending]:
+        changes, pending = [], Pending()
         with self.sessions() as session:
             try:
                 for user in users:
-                    changes.append(self._sync_one(session, user))
+                    changes.append(self._sync_one(session, user, pending))
                 self._finish(session)
             except BaseException:
                 session.rollback()
                 raise
-        return changes
+        return changes, pending
 
-    def _sync_one(self, session: Session, user: Mapping[str, Any]) -> Change:
+    def _sync_one(self, session: Session, user: Mapping[str, Any], pending: Pending) -> Change:
         clerk_id = str(user.get("id") or "?")
         try:
             with session.begin_nested():
-                outcome = sync_user_outcome(session, user).outcome
+                result = sync_user_outcome(session, user)
+                outcome = result.outcome
         except UserWithoutEmail:
             return Change(Action.FAILED, clerk_id, "no primary email address")
         except (SyncConflict, sa_exc.IntegrityError, sa_exc.DataError) as exc:
-            return Change(Action.FAILED, clerk_id, f"conflict: {_brief(exc)}")
+            return Change(Action.FAILED, clerk_id, f"conflict: {brief(exc)}")
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             return Change(Action.FAILED, clerk_id, f"unexpected user data: {exc}")
         if outcome is SyncOutcome.IGNORED_DELETED:
             return Change(Action.FAILED, clerk_id, TOMBSTONED_BUT_LIVE)
+        pending.user_synced(result.user, outcome)
         return Change(_FROM_SYNC[outcome], clerk_id, _describe(user))
 
     def _finish(self, session: Session) -> None:
@@ -250,19 +253,22 @@ class Reconciler:
             self.progress.advance()
         for start in range(0, len(gone), DELETE_BATCH):
             batch = gone[start : start + DELETE_BATCH]
-            await asyncio.to_thread(self._delete_users, batch)
+            await self._fire(await asyncio.to_thread(self._delete_users, batch))
             for clerk_id in batch:
                 report.record(Change(Action.DELETED, clerk_id))
 
-    def _delete_users(self, clerk_ids: list[str]) -> None:
+    def _delete_users(self, clerk_ids: list[str]) -> Pending:
+        pending = Pending()
         with self.sessions() as session:
             try:
                 for clerk_id in clerk_ids:
                     delete_user(session, clerk_id)
+                    pending.user_deleted(clerk_id)
                 self._finish(session)
             except BaseException:
                 session.rollback()
                 raise
+        return pending
 
 
 async def reconcile(api: ClerkAPI, session_factory: SessionFactory, **options: Any) -> Report:

@@ -2,7 +2,10 @@
 
 Modules: :mod:`.upsert` (the sync and its slow path), :mod:`.statements` (built once
 per dialect), :mod:`.usernames`, :mod:`.deletion`; Clerk's JSON is read by
-:mod:`clerk_app.clerk.users`.
+:mod:`clerk_app.clerk.users`. Organizations follow the same rules:
+:mod:`.organizations` (upsert, tombstone), :mod:`.memberships` (upsert, delete, a
+user's complete set), :mod:`.active_org` (the token's ``o`` claim), statements in
+:mod:`.org_statements`.
 
 One rule decides everything: **Clerk is the source of truth for its fields, and
 the newest Clerk data wins.** Concretely:
@@ -41,7 +44,25 @@ the transaction, rolling it back loses nothing but our own attempt.
 from __future__ import annotations
 
 from clerk_app.clerk.users import ClerkUserData, UserWithoutEmail, clerk_user_data
+from clerk_app.sync.active_org import ActiveRole, apply_active_organization
 from clerk_app.sync.deletion import delete_user
+from clerk_app.sync.memberships import (
+    MemberNotSynced,
+    MembershipDeleted,
+    MembershipMismatch,
+    MembershipResult,
+    MembershipsReplaced,
+    delete_membership,
+    sync_membership,
+    sync_user_memberships,
+)
+from clerk_app.sync.organizations import (
+    DeleteOutcome,
+    OrganizationDeleted,
+    OrganizationResult,
+    delete_organization,
+    sync_organization,
+)
 from clerk_app.sync.upsert import (
     SyncConflict,
     SyncOutcome,
@@ -53,15 +74,30 @@ from clerk_app.sync.upsert import (
 from clerk_app.sync.usernames import derive_username
 
 __all__ = [
+    "ActiveRole",
     "ClerkUserData",
+    "DeleteOutcome",
+    "MemberNotSynced",
+    "MembershipDeleted",
+    "MembershipMismatch",
+    "MembershipResult",
+    "MembershipsReplaced",
+    "OrganizationDeleted",
+    "OrganizationResult",
     "SyncConflict",
     "SyncOutcome",
     "SyncResult",
     "UserWithoutEmail",
+    "apply_active_organization",
     "clerk_user_data",
+    "delete_membership",
+    "delete_organization",
     "delete_user",
     "derive_username",
     "is_current",
+    "sync_membership",
+    "sync_organization",
     "sync_user",
+    "sync_user_memberships",
     "sync_user_outcome",
 ]

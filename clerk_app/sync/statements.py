@@ -3,7 +3,10 @@
 * the upsert: one ``INSERT … ON CONFLICT (clerk_id) DO UPDATE … RETURNING`` that sets
   only Clerk-managed columns, and only when the data is not older than what is stored
   and the row is not a tombstone (two variants: with Clerk's username, or keeping ours);
-* the tombstone: the same shape, clearing everything personal.
+* the tombstone: the same shape, clearing everything personal (``public_metadata`` too).
+
+The account fields (``banned``, ``locked``, ``last_sign_in_at``, ``public_metadata``)
+take a NULL parameter as "not in this payload": the row keeps its value.
 """
 
 from __future__ import annotations
@@ -18,6 +21,24 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from clerk_app.models import CLERK_FIELDS, PROFILE_DEFAULTS, User, UTCDateTime
+
+#: A parameter's ``None`` is SQL NULL ("not given: keep what is stored"), not JSON null.
+_JSON_PARAM = sa.JSON(none_as_null=True).with_variant(
+    postgresql.JSONB(none_as_null=True), "postgresql"
+)
+#: Account fields a payload may lack (session claims never carry them): NULL keeps the row's.
+LIFECYCLE_PARAMS: dict[str, Any] = {
+    "banned": sa.Boolean(),
+    "locked": sa.Boolean(),
+    "last_sign_in_at": UTCDateTime(),
+    "public_metadata": _JSON_PARAM,
+}
+_LIFECYCLE_DEFAULTS = {
+    "banned": sa.false(),
+    "locked": sa.false(),
+    "last_sign_in_at": sa.null(),
+    "public_metadata": sa.text("'{}'"),
+}
 
 _T = User.__table__
 _MAPPER = sa.inspect(User)
@@ -74,6 +95,10 @@ def _build_upsert(dialect: str, *, keep_username: bool) -> Any:
         image_url=sa.bindparam("image_url"),
         username=sa.bindparam("username"),
         clerk_updated_at=sa.bindparam("clerk_updated_at"),
+        **{
+            name: sa.func.coalesce(sa.bindparam(name, type_=kind), _LIFECYCLE_DEFAULTS[name])
+            for name, kind in LIFECYCLE_PARAMS.items()
+        },
         synced_at=sa.bindparam("now", type_=UTCDateTime()),
         created_at=sa.bindparam("now", type_=UTCDateTime()),
         updated_at=sa.bindparam("now", type_=UTCDateTime()),
@@ -82,6 +107,10 @@ def _build_upsert(dialect: str, *, keep_username: bool) -> Any:
     # Without a Clerk username the row keeps its own; the insert's derived one is a fallback.
     username = sa.func.coalesce(_T.c.username, new.username) if keep_username else new.username
     values = {column: new[column] for column in CLERK_FIELDS} | {"username": username}
+    values |= {
+        name: sa.func.coalesce(sa.bindparam(name, type_=kind), _T.c[name])
+        for name, kind in LIFECYCLE_PARAMS.items()
+    }
     changed = sa.or_(*(_T.c[column].is_distinct_from(value) for column, value in values.items()))
     return returning_row(
         stmt.on_conflict_do_update(
@@ -108,6 +137,7 @@ def _build_tombstone(dialect: str) -> Any:
     )
     # Everything personal cleared, preferences back to their defaults.
     cleared = dict.fromkeys(CLERK_FIELDS) | PROFILE_DEFAULTS
+    cleared |= {"last_sign_in_at": None, "public_metadata": sa.text("'{}'")}
     return returning_row(
         stmt.on_conflict_do_update(
             index_elements=[_T.c.clerk_id],

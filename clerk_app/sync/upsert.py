@@ -14,7 +14,12 @@ from sqlmodel import Session
 
 from clerk_app.clerk.users import ClerkUserData, clerk_user_data
 from clerk_app.models import User, new_user_id, utcnow
-from clerk_app.sync.statements import Statements, statements_for, user_from_row
+from clerk_app.sync.statements import (
+    LIFECYCLE_PARAMS,
+    Statements,
+    statements_for,
+    user_from_row,
+)
 from clerk_app.sync.usernames import derive_username, free_username, with_random_suffix
 
 _T = User.__table__
@@ -60,6 +65,10 @@ def is_current(row: Mapping[str, Any], clerk_user: Mapping[str, Any]) -> bool:
         return True  # a newer webhook already landed: the upsert's WHERE would skip
     clerk_columns = ("email", "first_name", "last_name", "image_url")
     same = all(row.get(name) == getattr(data, name) for name in clerk_columns)
+    same = same and all(  # the account fields this payload carries (None: not carried)
+        getattr(data, name) is None or row.get(name) == getattr(data, name)
+        for name in LIFECYCLE_PARAMS
+    )
     username = row.get("username")
     username_kept = username == data.username if data.username else bool(username)
     return stored_at == data.updated_at and same and username_kept
@@ -87,6 +96,10 @@ def _params(data: ClerkUserData, *, email: str | None, username: str, now: datet
         "image_url": data.image_url,
         "username": username,
         "clerk_updated_at": data.updated_at,
+        "banned": data.banned,
+        "locked": data.locked,
+        "last_sign_in_at": data.last_sign_in_at,
+        "public_metadata": data.public_metadata,
         "now": now,
     }
 

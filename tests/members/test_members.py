@@ -24,12 +24,18 @@ class CountingAPI:
 
     def __init__(self, emu, error: Exception | None = None) -> None:
         self.emu, self.error, self.calls = emu, error, 0
+        #: ``GET /v1/users/{id}/organization_memberships`` calls (the user has none here).
+        self.membership_calls = 0
 
     async def get_user(self, user_id: str) -> dict:
         self.calls += 1
         if self.error is not None:
             raise self.error
         return self.emu.get_user(user_id)
+
+    async def get_user_organization_memberships(self, user_id: str) -> list:
+        self.membership_calls += 1
+        return []
 
 
 @pytest.fixture
@@ -64,15 +70,18 @@ def _claims(user: dict) -> dict:
 async def test_welcome_sync_makes_exactly_one_backend_api_call(database, api, user):
     profile = await members.sync_account(user["id"], _claims(user))
     assert api.calls == 1
+    assert api.membership_calls == 1  # a first sign-in lists the user's memberships once
     assert (profile.email, profile.first_name, profile.theme) == ("ada@example.com", "Ada", "light")
     await members.sync_account(user["id"], _claims(user))  # reload: idempotent
     assert len(rows(database)) == 1
+    assert api.membership_calls == 1  # nothing changed: no second listing
 
 
 async def test_welcome_sync_from_custom_claims_makes_no_call(database, api, user):
     claims = {**_claims(user), **clerk_claims(user)}
     profile = await members.sync_account(user["id"], claims)
     assert api.calls == 0
+    assert api.membership_calls == 1  # the first sign-in still lists the memberships
     assert profile.email == "ada@example.com" and profile.last_name == "Lovelace"
     assert row(database, user["id"]).clerk_updated_at == user["updated_at"]
 

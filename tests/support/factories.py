@@ -92,3 +92,60 @@ def with_email(user: dict[str, Any], address: str, *, delta_ms: int = 1000) -> d
         email_addresses=[*user["email_addresses"], entry],
         primary_email_address_id=entry["id"],
     )
+
+
+def org_id() -> str:
+    """A Clerk-looking organization id (``org_`` + 27 random characters)."""
+    return "org_" + secrets.token_hex(14)[:27]
+
+
+def clerk_organization(**overrides: Any) -> dict[str, Any]:
+    """Clerk's organization JSON as ``GET /v1/organizations/{id}`` and webhooks send it."""
+    n = next(_counter)
+    now_ms = int(time.time() * 1000)
+    org = {
+        "object": "organization",
+        "id": org_id(),
+        "name": f"Org {n}",
+        "slug": f"org-{n}-{secrets.token_hex(3)}",
+        "image_url": f"https://img.clerk.com/org-{secrets.token_hex(6)}",
+        "has_image": True,
+        "max_allowed_memberships": 5,
+        "admin_delete_enabled": True,
+        "public_metadata": {},
+        "private_metadata": {},
+        "created_by": None,
+        "created_at": now_ms,
+        "updated_at": now_ms,
+    }
+    org.update(overrides)
+    return org
+
+
+def clerk_membership(
+    user: dict[str, Any], organization: dict[str, Any], *, role: str = "org:member", **overrides
+) -> dict[str, Any]:
+    """Clerk's organization membership JSON, embedding ``organization`` and the user."""
+    now_ms = int(time.time() * 1000)
+    membership = {
+        "object": "organization_membership",
+        "id": "orgmem_" + secrets.token_hex(14)[:27],
+        "role": role,
+        "role_name": role.removeprefix("org:").title(),
+        "permissions": [],
+        "public_metadata": {},
+        "private_metadata": {},
+        "organization": organization,
+        "public_user_data": {
+            "user_id": user["id"],
+            "identifier": (user.get("email_addresses") or [{}])[0].get("email_address"),
+            "first_name": user.get("first_name"),
+            "last_name": user.get("last_name"),
+            "image_url": user.get("image_url"),
+            "has_image": True,
+        },
+        "created_at": now_ms,
+        "updated_at": now_ms,
+    }
+    membership.update(overrides)
+    return membership

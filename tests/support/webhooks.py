@@ -27,6 +27,7 @@ from starlette.applications import Starlette
 from clerk_app import db, schema
 from clerk_app.http import webhook_route
 from clerk_app.models import ProcessedWebhook, User
+from clerk_app.org_models import Organization, OrganizationMembership
 from clerk_app.routes import API_WEBHOOK
 
 _clock = itertools.count(1)
@@ -172,14 +173,47 @@ def user_rows(engine: sa.Engine) -> list[dict[str, Any]]:
         ]
 
 
-def table_snapshot(engine: sa.Engine) -> tuple[list[tuple], list[tuple]]:
-    """Every column of both tables: proves "nothing written" down to timestamps."""
+def table_snapshot(engine: sa.Engine) -> tuple[list[tuple], ...]:
+    """Every column of the user and webhook tables (and the organization tables when they
+    hold anything): proves "nothing written" down to timestamps."""
     with engine.connect() as conn:
         users = conn.execute(sa.select(User.__table__).order_by(User.__table__.c.id)).all()
         hooks = conn.execute(
             sa.select(ProcessedWebhook.__table__).order_by(ProcessedWebhook.__table__.c.svix_id)
         ).all()
-    return [tuple(r) for r in users], [tuple(r) for r in hooks]
+        orgs = [
+            [tuple(r) for r in conn.execute(sa.select(t).order_by(t.c.id))]
+            for t in (Organization.__table__, OrganizationMembership.__table__)
+        ]
+    snapshot = ([tuple(r) for r in users], [tuple(r) for r in hooks])
+    return snapshot + tuple(orgs) if any(orgs) else snapshot
+
+
+def org_rows(engine: sa.Engine) -> dict[str, dict[str, Any]]:
+    """Every organization row by Clerk id: name, slug, deleted flag, clerk_updated_at."""
+    t = Organization.__table__
+    with engine.connect() as conn:
+        return {
+            r.clerk_id: {
+                "name": r.name,
+                "slug": r.slug,
+                "deleted": r.deleted_at is not None,
+                "clerk_updated_at": r.clerk_updated_at,
+            }
+            for r in conn.execute(sa.select(t))
+        }
+
+
+def membership_rows(engine: sa.Engine) -> dict[str, tuple[str, str, str]]:
+    """Every membership by Clerk id: (organization's Clerk id, user's Clerk id, role)."""
+    m, o, u = OrganizationMembership.__table__, Organization.__table__, User.__table__
+    query = (
+        sa.select(m.c.clerk_id, o.c.clerk_id.label("org"), u.c.clerk_id.label("user"), m.c.role)
+        .join(o, o.c.id == m.c.organization_id)
+        .join(u, u.c.id == m.c.user_id)
+    )
+    with engine.connect() as conn:
+        return {r.clerk_id: (r.org, r.user, r.role) for r in conn.execute(query)}
 
 
 def processed_ids(engine: sa.Engine) -> set[str]:
