@@ -156,6 +156,12 @@ class Emulator(OrganizationsAPI):
         self.webhooks.emit("user.updated", user)
         return user
 
+    def set_account_flag(self, user_id: str, flag: str, value: bool) -> dict[str, Any]:
+        """Clerk's ban/unban/lock/unlock (``flag``: banned or locked); emits ``user.updated``."""
+        user = self.store.set_account_flag(user_id, flag, value)
+        self.webhooks.emit("user.updated", user)
+        return user
+
     def add_email_address(
         self, user_id: str, email: str, *, primary: bool = False, verified: bool = True
     ) -> dict[str, Any]:

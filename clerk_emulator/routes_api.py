@@ -94,6 +94,13 @@ def api_routes(emulator: Emulator) -> list[Route]:
         return emulator.get_user(user_id)
 
     @api
+    async def account_flag(request: Request) -> dict[str, Any]:
+        action = request.url.path.rsplit("/", 1)[-1]
+        flag = "banned" if action in ("ban", "unban") else "locked"
+        value = action in ("ban", "lock")
+        return emulator.set_account_flag(request.path_params["user_id"], flag, value)
+
+    @api
     async def create_email_address(request: Request) -> dict[str, Any]:
         body = await json_body(request)
         return emulator.add_email_address(
@@ -132,6 +139,10 @@ def api_routes(emulator: Emulator) -> list[Route]:
         Route("/v1/users", create_user, methods=["POST"]),
         Route("/v1/users/count", count_users),
         Route("/v1/users/{user_id}", user, methods=["GET", "PATCH", "DELETE"]),
+        *(
+            Route(f"/v1/users/{{user_id}}/{action}", account_flag, methods=["POST"])
+            for action in ("ban", "unban", "lock", "unlock")
+        ),
         Route("/v1/email_addresses", create_email_address, methods=["POST"]),
         Route("/v1/sessions", sessions, methods=["GET", "POST"]),
         Route("/v1/sessions/{sid}", session),

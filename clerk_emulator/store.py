@@ -244,6 +244,18 @@ class UserStore(SessionsMixin, OrganizationsMixin, MembershipsMixin):
             user["updated_at"] = now
             return copy.deepcopy(item), copy.deepcopy(user)
 
+    def set_account_flag(self, user_id: str, flag: str, value: bool) -> dict[str, Any]:
+        """Ban/lock (or lift it): ``banned`` also revokes the user's active sessions."""
+        with self._writing():
+            user = self._user(user_id)
+            now = self.clock.now()
+            user.update({flag: value}, updated_at=now)
+            if flag == "banned" and value:
+                for item in self._sessions.values():
+                    if item["user_id"] == user_id and item["status"] == "active":
+                        item.update(status="revoked", updated_at=now)
+            return copy.deepcopy(user)
+
     def delete_user(self, user_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Delete a user, end their sessions and memberships; (deleted object, memberships)."""
         with self._writing():

@@ -110,6 +110,25 @@ async def test_create_update_delete_over_http(clerk):
         assert gone.json()["errors"][0]["code"] == "resource_not_found"
 
 
+async def test_ban_and_lock_set_clerks_flags_and_ban_revokes_sessions(clerk):
+    user = clerk.emulator.create_user(["ban-me@example.com"])
+    sid = clerk.emulator.create_session(user["id"])
+    async with httpx.AsyncClient(base_url=clerk.base_url, headers=clerk.auth_headers) as http:
+        banned = (await http.post(f"/v1/users/{user['id']}/ban")).json()
+        assert banned["banned"] is True and banned["updated_at"] > user["updated_at"]
+        assert clerk.emulator.store.get_session(sid)["status"] == "revoked"
+        locked = (await http.post(f"/v1/users/{user['id']}/lock")).json()
+        assert locked["locked"] is True and locked["banned"] is True
+        await http.post(f"/v1/users/{user['id']}/unban")
+        cleared = (await http.post(f"/v1/users/{user['id']}/unlock")).json()
+        assert (cleared["banned"], cleared["locked"]) == (False, False)
+        unknown = await http.post(f"/v1/users/{user['id']}/promote")
+        assert unknown.status_code in (404, 405)
+        assert (await http.get(f"/v1/users/{user['id']}")).json()["banned"] is False
+        missing = await http.post("/v1/users/user_missing/ban")
+        assert missing.status_code == 404
+
+
 @pytest.mark.parametrize(
     ("body", "code", "param"),
     [

@@ -147,6 +147,9 @@ async def test_a_banned_user_with_a_valid_token_is_refused_by_every_data_handler
     try:
         await world.open(client)
         assert client.get(ORG, "is_admin") is True
+        # Banned in Clerk (the emulator sends user.updated); our row says so at once too, as
+        # it does once that webhook lands, while the token minted before stays valid.
+        arena.admin.post(f"/v1/users/{admin.id}/ban").raise_for_status()
         _sql(arena, 'UPDATE "user" SET banned = true WHERE clerk_id = :c', c=admin.id)
         before = len(client.received)
         await world.save(client, {"description": "written while banned"})
