@@ -31,16 +31,23 @@ def _sql(app, statement: str, **params: Any) -> None:
         engine.dispose()
 
 
-def _organization(app, slug: str, members: dict[str, str]) -> None:
-    """Organization ``slug`` with ``{email: role}`` as its members."""
+def _organization(
+    app,
+    slug: str,
+    members: dict[str, str],
+    *,
+    clerk_id: str | None = None,
+    name: str = "Acme Fusées",
+) -> None:
+    """Organization ``slug`` (Clerk id ``clerk_id``) with ``{email: role}`` as its members."""
     org_id = secrets.token_hex(10)
     _sql(
         app,
         "INSERT INTO organization (id, clerk_id, name, slug, description, website) "
         "VALUES (:id, :clerk_id, :name, :slug, :description, :website)",
         id=org_id,
-        clerk_id=f"org_{secrets.token_hex(10)}",
-        name="Acme Fusées",
+        clerk_id=clerk_id or f"org_{secrets.token_hex(10)}",
+        name=name,
         slug=slug,
         description="Des fusées, des enclumes et des ressorts.",
         website="https://acme.example",
