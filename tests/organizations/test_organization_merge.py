@@ -91,7 +91,7 @@ def test_saving_again_from_the_stored_values_replaces_them_deliberately(admins):
 
 
 def test_the_same_value_typed_by_both_is_no_conflict(admins):
-    w, pages = admins
+    _w, pages = admins
     _save(pages["zoe"], website="https://same.example")
     view, errors = _save(pages["ada"], website="same.example")
     assert errors == {} and view.website == "https://same.example"
