@@ -198,6 +198,12 @@ async def test_another_admins_save_is_never_overwritten_and_the_typed_value_stay
     assert state.form_key == key  # not re-mounted: "Mine" stays on screen
     assert _stored(world) == ("Theirs", "https://mine.example")
     assert state.org["description"] == "Theirs"  # what a re-mount would show, not now
+    # The last keystrokes' debounced "edited" event, arriving after the save, changes
+    # nothing; a real edit clears the field's message.
+    await call(OrganizationState.field_edited, state, "description", "Mine")
+    assert "description" in state.errors and state.status
+    await call(OrganizationState.field_edited, state, "description", "Mine!")
+    assert "description" not in state.errors and not state.status
     # Saving the same form again replaces it, deliberately; stored == submitted but for
     # the normalised website, so the form re-mounts once to show "https://…".
     await call(OrganizationState.save_organization, state, form)

@@ -77,6 +77,9 @@ class OrganizationState(rx.State):
     #: save's three-way merge; backend only).
     _shown: dict[str, str] = {}  # noqa: RUF012
     _expected: dict[str, Any] = {}  # noqa: RUF012
+    #: The values last submitted: a debounced "edited" event still carrying one of them
+    #: (typed just before the save) is not an edit, and must not wipe the save's messages.
+    _submitted: dict[str, str] = {}  # noqa: RUF012
 
     @rx.event
     @gated(routes.MEMBERS, signed_out=_unload)
@@ -105,6 +108,8 @@ class OrganizationState(rx.State):
         """Field ``name`` was edited: its message, and the last save's status, go."""
         if not isinstance(name, str) or not isinstance(value, str):
             return
+        if self._submitted.get(name) == value:  # the keystrokes before the save, late
+            return
         if name in self.errors:
             self.errors = {key: text for key, text in self.errors.items() if key != name}
         if self.status:
@@ -129,6 +134,7 @@ class OrganizationState(rx.State):
         except ValueError as exc:
             logger.info("save_organization refused: %s", exc)
             return self._report(ui.lang, "err_invalid_value", ok=False)
+        self._submitted = form
         merge = {"shown": self._shown, "expected": self._expected} if self._expected else {}
         try:
             view, errors = await organizations.save_organization(
