@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from clerk_app import account_orgs, db, schema, services
 from clerk_app.clerk.api import ClerkAPIError, UserNotFound
 from clerk_app.clerk.users import user_from_claims
+from clerk_app.form_merge import edited_values
 from clerk_app.models import User, UserPublic
 from clerk_app.profile import ProfileUpdate, update_parameters, validate_profile
 from clerk_app.sync import SyncResult, UserWithoutEmail, is_current, sync_user, sync_user_outcome
@@ -217,8 +218,7 @@ async def save_profile(
     if update is None:
         return None, errors
     if shown is not None and expected is not None:
-        changed = {f for f, v in form.items() if v != shown.get(f, "")}
-        values = {k: v for k, v in update.model_dump(exclude_unset=True).items() if k in changed}
+        values = edited_values(update, form, shown)
         if not values:  # nothing to write: the stored profile is the answer
             current = await _read(user_id)
             if current is None:

@@ -14,7 +14,8 @@ banned AND NOT locked RETURNING *`` (:func:`update_parameters`): atomic, never r
 the sync (which never writes these columns), and never writing a deleted or suspended
 user's row. From the form it is a
 three-way merge: only the fields the user changed, and only while each still holds
-the value the form was showing (``… AND bio IS NOT DISTINCT FROM :o_bio``). Another
+the value the form was showing (``… AND bio IS NOT DISTINCT FROM :o_bio``;
+:mod:`clerk_app.form_merge`). Another
 tab's change to another field is kept; a change to the same field makes the save
 write nothing, and the caller asks the user. Statements are built once per set of
 fields and run as Core statements.
@@ -31,6 +32,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from pydantic import ValidationError, field_validator
 
+from clerk_app.form_merge import expected_params, unchanged
 from clerk_app.models import LANGUAGES, PROFILE_FIELDS, THEMES, ProfileFields, User, utcnow
 from clerk_app.text_rules import (
     ERROR_CODES,  # noqa: F401 (the codes validate_profile gives)
@@ -208,7 +210,7 @@ def update_statement(fields: tuple[str, ...], guarded: bool = False) -> sa.Updat
     where = [_T.c.clerk_id == sa.bindparam("b_clerk_id"), _T.c.deleted_at.is_(None)]
     where += [sa.not_(_T.c.banned), sa.not_(_T.c.locked)]  # a suspended account writes nothing
     if guarded:
-        where += [_T.c[name].is_not_distinct_from(sa.bindparam(f"o_{name}")) for name in fields]
+        where += [unchanged(_T.c[name], name) for name in fields]
     return (
         sa.update(_T)
         .where(*where)
@@ -229,5 +231,5 @@ def update_parameters(
     params = {f"v_{name}": value for name, value in values.items()}
     params |= {"b_clerk_id": clerk_id, "v_updated_at": utcnow()}
     if expected is not None:
-        params |= {f"o_{name}": expected.get(name) for name in values}
+        params |= expected_params(expected, values)
     return update_statement(tuple(sorted(values)), expected is not None), params

@@ -105,6 +105,11 @@ EN: dict[str, str] = {
     "err_org_not_admin": "Only the organization's admins can change it. Nothing was saved.",
     "org_saved": "Organization saved.",
     "org_save_failed": "The organization was not saved: fix the highlighted fields.",
+    "org_save_conflict": "Not everything was saved: another admin changed the same field "
+    "meanwhile.",
+    "org_changed_elsewhere": "Another admin changed this field meanwhile; it now reads: "
+    "“{value}”. Your text is still here: save again to keep it.",
+    "org_empty_value": "(empty)",
     "org_manage": "Manage organization",
     "org_create": "Create organization",
     "org_back": "My profile",

@@ -113,6 +113,12 @@ FR: dict[str, str] = {
     "Rien n'a été enregistré.",
     "org_saved": "Organisation enregistrée.",
     "org_save_failed": "L'organisation n'a pas été enregistrée : corrigez les champs signalés.",
+    "org_save_conflict": "Pas tout enregistré : un autre administrateur a modifié le même champ "
+    "entre-temps.",
+    "org_changed_elsewhere": "Un autre administrateur a modifié ce champ entre-temps ; il "
+    "contient maintenant : « {value} ». Votre texte est resté ici : enregistrez à nouveau pour "
+    "le garder.",
+    "org_empty_value": "(vide)",
     "org_manage": "Gérer l'organisation",
     "org_create": "Créer une organisation",
     "org_back": "Mon profil",

@@ -8,7 +8,9 @@ Who sees what (docs/organizations.md):
 * :func:`load_organization`: members only. A non-member, an unknown slug and a deleted
   organization get the same refusal (:data:`NOT_FOUND`), so the answer never tells
   whether an organization exists. Members' e-mail addresses are read only for an admin.
-* :func:`save_organization`: admins only, checked inside the ``UPDATE`` itself.
+* :func:`save_organization`: admins only, checked inside the ``UPDATE`` itself; from
+  the page, a three-way merge (:mod:`clerk_app.form_merge`): only the fields the admin
+  edited, each only while nobody else changed it.
 
 The viewer's role comes from our ``organization_membership`` table, or, for the
 session's active organization, from the verified token's ``o`` claim (fresher than a
@@ -27,27 +29,33 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clerk_app import db
 from clerk_app.clerk.organizations import ActiveOrganization
+from clerk_app.form_merge import edited_values, expected_params
 from clerk_app.members import AccountError, _run, ensure_active
 from clerk_app.models import utcnow
 from clerk_app.org_models import ADMIN_ROLE
 from clerk_app.organizations import statements
-from clerk_app.organizations.form import OrganizationUpdate, check_form, validate_organization
+from clerk_app.organizations.form import check_form, validate_organization
 
 __all__ = [
+    "CHANGED_ELSEWHERE",
     "NOT_ADMIN",
     "NOT_FOUND",
     "OrganizationMember",
     "OrganizationSummary",
     "OrganizationView",
     "check_form",
+    "form_values",
     "list_user_organizations",
     "load_organization",
     "save_organization",
+    "stored_values",
 ]
 
 #: The one refusal for "unknown", "deleted" and "not a member" (i18n keys).
 NOT_FOUND = "err_org_not_found"
 NOT_ADMIN = "err_org_not_admin"
+#: A field another admin changed since the form showed it (an error code of the form).
+CHANGED_ELSEWHERE = "org_changed_elsewhere"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,31 +174,67 @@ async def load_organization(
 
 
 async def save_organization(
-    slug: str, user_id: str, active: ActiveOrganization | None, form: Mapping[str, str]
+    slug: str,
+    user_id: str,
+    active: ActiveOrganization | None,
+    form: Mapping[str, str],
+    *,
+    shown: Mapping[str, str] | None = None,
+    expected: Mapping[str, Any] | None = None,
 ) -> tuple[OrganizationView | None, dict[str, str]]:
-    """Validate and save (admins only): ``(view, {})`` or ``(None, {field: code})``.
+    """Validate and save (admins only).
 
-    ``form`` has passed :func:`check_form`. Invalid → nothing written. The admin check
-    and the write are one ``UPDATE``; when it writes nothing, the refusal says why:
-    :data:`NOT_FOUND`, :data:`NOT_ADMIN` or :class:`AccountSuspended`.
+    ``form`` has passed :func:`check_form`. Answers ``(view, {})`` when saved, ``(None,
+    {field: code})`` when invalid (nothing written), and ``(view, {field:
+    CHANGED_ELSEWHERE})`` when, with ``shown`` (the form values the page showed,
+    :func:`form_values`) and ``expected`` (the stored values they came from,
+    :func:`stored_values`), another admin changed a field this admin edited: that field
+    keeps the other admin's value, the other edited fields are saved. Without them,
+    every submitted field is written. The admin check and the write are one ``UPDATE``;
+    when it writes nothing, the refusal says why: :data:`NOT_FOUND`, :data:`NOT_ADMIN` or
+    :class:`AccountSuspended`.
     """
     update, errors = validate_organization(form)
     if update is None:
         return None, errors
-    stmt, params = _save_parameters(slug, user_id, active, update)
+    values = update.model_dump(exclude_unset=True)
+    guarded = shown is not None and expected is not None
+    if guarded:
+        values = edited_values(update, form, shown)
+    if not values:  # nothing edited: the stored organization is the answer
+        view = await load_organization(slug, user_id, active)
+        if not view.is_admin:
+            raise AccountError(NOT_ADMIN)
+        return view, {}
+    stmt, params = _save_parameters(slug, user_id, active, values, expected if guarded else None)
     saved = await _run("save_unavailable", lambda: db.execute_one(stmt, params))
     view = await load_organization(slug, user_id, active)  # raises NOT_FOUND, suspended
     if saved is None:
         raise AccountError(NOT_ADMIN)
-    return view, {}
+    return view, {name: CHANGED_ELSEWHERE for name in values if saved[name] != values[name]}
+
+
+def form_values(view: OrganizationView) -> dict[str, str]:
+    """The form's fields as the page shows them ("" for none)."""
+    return {"description": view.description or "", "website": view.website or ""}
+
+
+def stored_values(view: OrganizationView) -> dict[str, str | None]:
+    """The form's fields as stored: what a guarded save expects."""
+    return {"description": view.description, "website": view.website}
 
 
 def _save_parameters(
-    slug: str, user_id: str, active: ActiveOrganization | None, update: OrganizationUpdate
+    slug: str,
+    user_id: str,
+    active: ActiveOrganization | None,
+    values: dict[str, Any],
+    expected: Mapping[str, Any] | None,
 ) -> tuple[Any, dict[str, Any]]:
-    values = update.model_dump(exclude_unset=True)
     admin_org = active.clerk_id if active is not None and active.role == ADMIN_ROLE else None
     params = {f"v_{name}": value for name, value in values.items()}
     params |= {"v_updated_at": utcnow(), "b_slug": slug, "viewer": user_id}
     params["active_admin_org"] = admin_org
-    return statements.save_statement(tuple(sorted(values))), params
+    if expected is not None:
+        params |= expected_params(expected, values)
+    return statements.save_statement(tuple(sorted(values)), expected is not None), params

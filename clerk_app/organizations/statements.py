@@ -10,9 +10,11 @@ as a second source of the viewer's role. Nothing here trusts anything the browse
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import sqlalchemy as sa
 
+from clerk_app.form_merge import unchanged
 from clerk_app.models import User
 from clerk_app.org_models import ADMIN_ROLE, Organization, OrganizationMembership
 
@@ -74,14 +76,19 @@ def members_statement(with_email: bool) -> sa.Select:
     )
 
 
-@functools.lru_cache(maxsize=4)
-def save_statement(fields: tuple[str, ...]) -> sa.Update:
+@functools.lru_cache(maxsize=16)
+def save_statement(fields: tuple[str, ...], guarded: bool = False) -> sa.Update:
     """``UPDATE organization`` of ``fields`` for ``:b_slug``, only when ``:viewer`` may.
 
     The viewer may when their row is live, neither banned nor locked, and they are an
     admin of that organization in our database, or the session token says they are
     (``:active_admin_org``: the token's active organization id when its role is admin,
     else NULL, which matches nothing). One statement: the check and the write are atomic.
+
+    ``guarded`` (the form's three-way merge, :mod:`clerk_app.form_merge`): each field is
+    written only while it still holds ``:o_<field>``, the value the form started from;
+    one another admin changed meanwhile keeps their value (compare the returned row with
+    what was sent to tell), and ``updated_at`` moves only if some field was written.
     """
     admin_here = (
         sa.select(M.c.id)
@@ -100,9 +107,16 @@ def save_statement(fields: tuple[str, ...]) -> sa.Update:
         .correlate(O)
         .exists()
     )
+    values: dict[str, Any] = {name: _bp(f"v_{name}") for name in (*fields, "updated_at")}
+    if guarded:
+        guards = {name: unchanged(O.c[name], name) for name in fields}
+        values = {name: sa.case((guards[name], values[name]), else_=O.c[name]) for name in fields}
+        values["updated_at"] = sa.case(
+            (sa.or_(*guards.values()), _bp("v_updated_at")), else_=O.c.updated_at
+        )
     return (
         sa.update(O)
         .where(O.c.slug == _bp("b_slug"), O.c.deleted_at.is_(None), viewer_may)
-        .values({name: _bp(f"v_{name}") for name in (*fields, "updated_at")})
+        .values(values)
         .returning(*O.c)
     )

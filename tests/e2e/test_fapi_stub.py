@@ -5,7 +5,9 @@ building the Reflex app: Clerk's own ``SignIn`` renders from the stub, an
 email + password sign-in works (a wrong password gets Clerk's error), the
 token clerk-js ends up holding is one our :class:`TokenVerifier` accepts
 against the emulator's JWKS, ``UserButton`` shows the user, sign-out ends the
-emulator's session, an unknown endpoint is caught, and "offline" is offline.
+emulator's session, ``OrganizationSwitcher`` lists the user's organizations and makes
+the one picked the session's active organization (the token's ``o`` claim), an unknown
+endpoint is caught, and "offline" is offline.
 """
 
 from __future__ import annotations
@@ -115,6 +117,45 @@ def test_sign_in_token_user_button_and_sign_out(
     for expected in ("/v1/dev_browser", "/v1/environment", "/v1/client", "/v1/client/sign_ins"):
         assert expected in paths
     assert all(call.query.get("__clerk_db_jwt") for call in stub.calls if "/v1/client" in call.path)
+
+
+def test_organization_switcher_sets_the_active_organization_in_the_token(
+    context,
+    fapi_stubs,  # noqa: F811
+    clerk_instance,  # noqa: F811
+    page_origin,
+):
+    user = _user(clerk_instance, first_name="Grace", last_name="Hopper")
+    emulator = clerk_instance.emulator
+    org = emulator.create_organization(
+        "Cobol Guild", created_by=user["id"], slug=f"cobol-{uuid.uuid4().hex[:6]}"
+    )
+    stub = fapi_stubs(context, app_origin=page_origin)
+    page = context.new_page()
+    page.goto(page_origin + "/")
+    _sign_in(page, _email(user), PASSWORD)
+    expect(page.locator("#status")).to_have_text(f"signed-in:{user['id']}", timeout=20_000)
+    claims = _verify(clerk_instance, page.evaluate("window.sessionToken()"), page_origin)
+    assert "o" not in claims
+
+    page.locator(".cl-organizationSwitcherTrigger").click()
+    popover = page.locator(".cl-organizationSwitcherPopoverCard")
+    expect(popover).to_contain_text("Cobol Guild")
+    popover.get_by_text("Cobol Guild").click()
+    expect(page.locator("#active-org")).to_have_text(org["id"], timeout=20_000)
+    expect(page.locator(".cl-organizationSwitcherTrigger")).to_contain_text("Cobol Guild")
+
+    claims = _verify(clerk_instance, page.evaluate("window.sessionToken()"), page_origin)
+    assert claims["o"] == {"id": org["id"], "rol": "admin", "slg": org["slug"]}
+    assert emulator.store.get_session(claims["sid"])["last_active_organization_id"] == org["id"]
+    assert any(p.startswith("/v1/me/organization_memberships") for p in stub.paths("GET"))
+
+    # Back to the personal account: the next token has no ``o`` claim.
+    page.locator(".cl-organizationSwitcherTrigger").click()
+    page.locator(".cl-organizationSwitcherPopoverCard").get_by_text("Personal account").click()
+    expect(page.locator("#active-org")).to_have_text("", timeout=20_000)
+    claims = _verify(clerk_instance, page.evaluate("window.sessionToken()"), page_origin)
+    assert "o" not in claims
 
 
 def test_unknown_request_is_recorded_and_answered_in_clerks_format(

@@ -31,16 +31,23 @@ def _sql(app, statement: str, **params: Any) -> None:
         engine.dispose()
 
 
-def _organization(app, slug: str, members: dict[str, str]) -> None:
-    """Organization ``slug`` with ``{email: role}`` as its members."""
+def _organization(
+    app,
+    slug: str,
+    members: dict[str, str],
+    *,
+    clerk_id: str | None = None,
+    name: str = "Acme Fusées",
+) -> None:
+    """Organization ``slug`` (Clerk id ``clerk_id``) with ``{email: role}`` as its members."""
     org_id = secrets.token_hex(10)
     _sql(
         app,
         "INSERT INTO organization (id, clerk_id, name, slug, description, website) "
         "VALUES (:id, :clerk_id, :name, :slug, :description, :website)",
         id=org_id,
-        clerk_id=f"org_{secrets.token_hex(10)}",
-        name="Acme Fusées",
+        clerk_id=clerk_id or f"org_{secrets.token_hex(10)}",
+        name=name,
         slug=slug,
         description="Des fusées, des enclumes et des ressorts.",
         website="https://acme.example",
@@ -164,3 +171,36 @@ def test_a_non_member_sees_the_refusal_only(app, new_context):
     expect(page.locator("#organization")).to_have_count(0)
     assert "Acme Fusées" not in page.content() and owner not in page.content()
     screenshot(page, "organization-refused-fr-light-desktop")
+
+
+def test_two_admins_one_field_the_second_save_is_refused_and_keeps_the_text(app, new_context):
+    slug = f"duo-{secrets.token_hex(3)}"
+    first, second = unique_email("ada"), unique_email("zoe")
+    pages = []
+    for email, name in ((first, "Ada"), (second, "Zoé")):
+        page = new_context().new_page()
+        sign_up(page, app, email, name, "Admin")
+        pages.append(page)
+    _organization(app, slug, {first: "org:admin", second: "org:admin"})
+    for page in pages:
+        page.goto(app.url + routes.organization_url(slug))
+        expect(page.locator("#organization-form")).to_be_visible()
+    ada, zoe = pages
+
+    ada.locator("#organization-form [name=description]").fill("Le texte d'Ada")
+    ada.locator("#save-organization").click()
+    expect(ada.locator("#organization-status")).to_contain_text("Organisation enregistrée")
+
+    # Zoé's page still shows the old description; she edits it too and saves.
+    description = zoe.locator("#organization-form [name=description]")
+    description.fill("Le texte de Zoé")
+    zoe.locator("#save-organization").click()
+    expect(zoe.locator("#error-description")).to_contain_text("Un autre administrateur")
+    expect(zoe.locator("#error-description")).to_contain_text("Le texte d'Ada")
+    expect(description).to_have_value("Le texte de Zoé")  # what she typed stays
+    assert _description(app, slug)[0] == "Le texte d'Ada"
+
+    # Saving again replaces it, knowingly.
+    zoe.locator("#save-organization").click()
+    expect(zoe.locator("#organization-status")).to_contain_text("Organisation enregistrée")
+    assert _description(app, slug)[0] == "Le texte de Zoé"

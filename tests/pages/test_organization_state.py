@@ -177,3 +177,47 @@ async def test_my_organizations_lists_the_users_own_with_links(world):
     await call(AuthState.clear_session, substate(root, AuthState))
     await call(MyOrganizationsState.refresh, mine)
     assert mine.items == [] and not mine.has_any
+
+
+async def test_another_admins_save_is_never_overwritten_and_the_typed_value_stays(world):
+    root = await _tab(world, "ada")
+    state = _org_state(root)
+    await call(OrganizationState.on_load, state)
+    substate(root, UIState)._user_lang = "en"
+    key = state.form_key
+    # Another admin saves a new description after Ada's page loaded.
+    with session_scope(world["url"]) as session:
+        session.execute(sa.text("UPDATE organization SET description = 'Theirs'"))
+    form = {"description": "Mine", "website": "mine.example"}
+    await call(OrganizationState.save_organization, state, form)
+    assert state.errors == {
+        "description": "Another admin changed this field meanwhile; it now reads: “Theirs”. "
+        "Your text is still here: save again to keep it."
+    }
+    assert not state.status_ok and state.status.startswith("Not everything was saved")
+    assert state.form_key == key  # not re-mounted: "Mine" stays on screen
+    assert _stored(world) == ("Theirs", "https://mine.example")
+    assert state.org["description"] == "Theirs"  # what a re-mount would show, not now
+    # The last keystrokes' debounced "edited" event, arriving after the save, changes
+    # nothing; a real edit clears the field's message.
+    await call(OrganizationState.field_edited, state, "description", "Mine")
+    assert "description" in state.errors and state.status
+    await call(OrganizationState.field_edited, state, "description", "Mine!")
+    assert "description" not in state.errors and not state.status
+    # Saving the same form again replaces it, deliberately; stored == submitted but for
+    # the normalised website, so the form re-mounts once to show "https://…".
+    await call(OrganizationState.save_organization, state, form)
+    assert state.errors == {} and state.status == "Organization saved."
+    assert _stored(world) == ("Mine", "https://mine.example")
+    assert state.form_key == key + 1
+    # A save whose values are stored as typed keeps the form mounted.
+    form = {"description": "Mine, again", "website": "https://mine.example"}
+    await call(OrganizationState.save_organization, state, form)
+    assert state.status == "Organization saved." and state.form_key == key + 1
+    assert _stored(world) == ("Mine, again", "https://mine.example")
+
+
+def _stored(world) -> tuple[str | None, str | None]:
+    with session_scope(world["url"]) as session:
+        row = session.execute(sa.text("SELECT description, website FROM organization")).one()
+        return row.description, row.website

@@ -9,8 +9,14 @@
 * ``save_organization(form_data)``: the guard, the form's shape, then the use case,
   whose ``UPDATE`` itself checks the admin role. Invalid input → a message under each
   field and nothing saved; the form (uncontrolled) keeps what was typed, as after any
-  refusal. Saved → the stored values re-mount the form (``form_key``) and a status line
-  says so beside the button.
+  refusal. The save is a three-way merge (:mod:`clerk_app.form_merge`): the state
+  remembers the values the form showed and the stored values they came from, so only
+  the fields the admin edited are written, each only while no other admin changed it;
+  a field another admin changed meanwhile keeps their value, gets a message saying so,
+  and keeps what this admin typed (saving again replaces it deliberately). The form
+  re-mounts (``form_key``) only when the stored values differ from what was submitted
+  (``example.com`` stored as ``https://example.com``, say); a status line says how it
+  went beside the button.
 
 Everything shown belongs to the identity that loaded it: an identity change resets the
 state (:meth:`OrganizationState.forget`).
@@ -25,7 +31,12 @@ import reflex as rx
 
 from clerk_app import i18n, organizations, routes
 from clerk_app.members import AccountError
-from clerk_app.organizations import OrganizationView
+from clerk_app.organizations import (
+    CHANGED_ELSEWHERE,
+    OrganizationView,
+    form_values,
+    stored_values,
+)
 from clerk_app.organizations.form import length_limit
 from clerk_app.state.account import refuses_suspended
 from clerk_app.state.auth import (
@@ -62,6 +73,13 @@ class OrganizationState(rx.State):
     form_key: int = 0
     #: The slug of the organization on screen.
     _slug: str = ""
+    #: The form's values as it showed them, and the stored values they came from (the
+    #: save's three-way merge; backend only).
+    _shown: dict[str, str] = {}  # noqa: RUF012
+    _expected: dict[str, Any] = {}  # noqa: RUF012
+    #: The values last submitted: a debounced "edited" event still carrying one of them
+    #: (typed just before the save) is not an edit, and must not wipe the save's messages.
+    _submitted: dict[str, str] = {}  # noqa: RUF012
 
     @rx.event
     @gated(routes.MEMBERS, signed_out=_unload)
@@ -80,7 +98,7 @@ class OrganizationState(rx.State):
             logger.warning("organization load failed: %s", exc)
             self.load_error = i18n.text(ui.lang, exc.key)
             return None
-        form = not self.loaded or self._form_values(view) != self._shown_form()
+        form = not self.loaded or form_values(view) != self._shown_form()
         self._show(view, form=form)
         self.load_error = ""
         return None
@@ -89,6 +107,8 @@ class OrganizationState(rx.State):
     def field_edited(self, name: str, value: str):
         """Field ``name`` was edited: its message, and the last save's status, go."""
         if not isinstance(name, str) or not isinstance(value, str):
+            return
+        if self._submitted.get(name) == value:  # the keystrokes before the save, late
             return
         if name in self.errors:
             self.errors = {key: text for key, text in self.errors.items() if key != name}
@@ -114,8 +134,12 @@ class OrganizationState(rx.State):
         except ValueError as exc:
             logger.info("save_organization refused: %s", exc)
             return self._report(ui.lang, "err_invalid_value", ok=False)
+        self._submitted = form
+        merge = {"shown": self._shown, "expected": self._expected} if self._expected else {}
         try:
-            view, errors = await organizations.save_organization(self._slug, user_id, active, form)
+            view, errors = await organizations.save_organization(
+                self._slug, user_id, active, form, **merge
+            )
         except AccountError as exc:
             if exc.key == organizations.NOT_FOUND:
                 return self._refuse(i18n.text(ui.lang, exc.key))
@@ -126,8 +150,28 @@ class OrganizationState(rx.State):
                 for field, code in errors.items()
             }
             return self._report(ui.lang, "org_save_failed", ok=False)
-        self._show(view, form=True)
+        stored = form_values(view)
+        if errors:  # changed by another admin: their value stays stored, ours on screen
+            self._show(view, form=False)
+            self.errors = {
+                field: self._changed_elsewhere(ui.lang, stored[field]) for field in errors
+            }
+            self._shown = {
+                key: self._shown.get(key, "") if key in errors else form.get(key, stored[key])
+                for key in stored
+            }
+            self._expected = stored_values(view)
+            return self._report(ui.lang, "org_save_conflict", ok=False)
+        submitted = {key: form.get(key, shown) for key, shown in self._shown.items()}
+        self._show(view, form=stored != submitted)
+        self._shown, self._expected = stored, stored_values(view)
+        self.errors = {}
         return self._report(ui.lang, "org_saved", ok=True)
+
+    @staticmethod
+    def _changed_elsewhere(lang: str, value: str) -> str:
+        shown = value if len(value) <= 80 else value[:79] + "…"
+        return i18n.text(lang, CHANGED_ELSEWHERE, value=shown or i18n.text(lang, "org_empty_value"))
 
     @rx.event
     async def forget(self):
@@ -154,10 +198,6 @@ class OrganizationState(rx.State):
     def _report(self, lang: str, key: str, *, ok: bool) -> None:
         self.status, self.status_ok = i18n.text(lang, key), ok
 
-    @staticmethod
-    def _form_values(view: OrganizationView) -> dict[str, str]:
-        return {"description": view.description or "", "website": view.website or ""}
-
     def _shown_form(self) -> dict[str, str]:
         return {key: self.org.get(key, "") for key in ("description", "website")}
 
@@ -166,7 +206,7 @@ class OrganizationState(rx.State):
             "name": view.name,
             "slug": view.slug,
             "image_url": view.image_url or "",
-            **self._form_values(view),
+            **form_values(view),
         }
         self.role, self.is_admin = view.role, view.is_admin
         self.members = [
@@ -184,6 +224,7 @@ class OrganizationState(rx.State):
         if form:
             self.errors = {}
             self.form_key += 1
+            self._shown, self._expected = form_values(view), stored_values(view)
 
 
 AuthState.on_identity_change(OrganizationState.forget)

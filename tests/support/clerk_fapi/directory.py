@@ -10,6 +10,11 @@ their Clerk errors from ``Emulator.authenticate``, sessions from
 (RS256, the emulator's current key), so the app verifies real signatures
 against the emulator's JWKS. Custom session claims follow the emulator's
 ``custom_claims`` switch, as they follow the dashboard setting in Clerk.
+
+Organizations too: a user's memberships come from ``Emulator.user_memberships``, and a
+session's active organization is the emulator's (``last_active_organization_id``,
+changed by ``Emulator.set_active_organization``), so the tokens it mints carry the v2
+``o`` claim (``{id, rol, slg}``) exactly when clerk-js asked for that organization.
 """
 
 from __future__ import annotations
@@ -21,13 +26,17 @@ import httpx
 from clerk_emulator import EmulatorError
 
 
-class SignInRefused(Exception):
-    """Wrong identifier or password; ``body`` is Clerk's error JSON, ``status`` its status."""
+class Refused(Exception):
+    """The instance refused a call; ``body`` is Clerk's error JSON, ``status`` its status."""
 
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         super().__init__(body["errors"][0]["long_message"])
         self.status = status
         self.body = body
+
+
+class SignInRefused(Refused):
+    """Wrong identifier or password."""
 
 
 class Directory(Protocol):
@@ -48,6 +57,16 @@ class Directory(Protocol):
     def mint_token(
         self, user_id: str, *, sid: str, azp: str, issuer: str, lifetime_s: int
     ) -> str: ...
+
+    def organization_memberships(self, user_id: str) -> list[dict[str, Any]]:
+        """The user's memberships, Backend API shape, newest first."""
+        ...
+
+    def active_organization_id(self, session_id: str) -> str | None: ...
+
+    def set_active_organization(self, session_id: str, organization_id: str | None) -> None:
+        """Make it the session's active organization, or :class:`Refused` (not a member)."""
+        ...
 
     def asset(self, path: str) -> tuple[str, bytes] | None:
         """A file the instance serves from its own host (``image_url``s), or None."""
@@ -99,6 +118,24 @@ class EmulatorDirectory:
         return self.emulator.mint_token(
             user_id, sid=sid, azp=azp, issuer=issuer, lifetime_s=lifetime_s
         )
+
+    def organization_memberships(self, user_id: str) -> list[dict[str, Any]]:
+        try:
+            return self.emulator.user_memberships(user_id, limit=500)[0]
+        except EmulatorError:  # deleted in the meantime
+            return []
+
+    def active_organization_id(self, session_id: str) -> str | None:
+        try:
+            return self.emulator.store.get_session(session_id).get("last_active_organization_id")
+        except EmulatorError:
+            return None
+
+    def set_active_organization(self, session_id: str, organization_id: str | None) -> None:
+        try:
+            self.emulator.set_active_organization(session_id, organization_id)
+        except EmulatorError as exc:
+            raise Refused(exc.status, exc.to_json()) from None
 
     def asset(self, path: str) -> tuple[str, bytes] | None:
         if not (self.served_at and path.startswith("/emulator/avatars/")):

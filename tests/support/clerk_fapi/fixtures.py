@@ -78,6 +78,7 @@ class ClerkInstance:
         app_origin: str,
         bundle: ClerkBundle | None = None,
         token_lifetime_s: int = 60,
+        organizations: bool = True,
     ) -> FrontendApiStub:
         return FrontendApiStub(
             self.directory(),
@@ -85,6 +86,7 @@ class ClerkInstance:
             app_origin=app_origin,
             bundle=bundle or clerk_bundle(),
             token_lifetime_s=token_lifetime_s,
+            organizations=organizations,
         )
 
 

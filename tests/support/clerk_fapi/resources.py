@@ -1,4 +1,5 @@
-"""The Frontend API's JSON resources, as clerk-js parses them.
+"""The Frontend API's JSON resources, as clerk-js parses them (the environment is in
+:mod:`tests.support.clerk_fapi.environment`).
 
 Shapes follow ``@clerk/shared``'s ``*JSON`` types (``types/json.d.ts``,
 ``userSettings.d.ts``, ``displayConfig.d.ts``): every field clerk-js reads is
@@ -37,162 +38,17 @@ def clerk_error(
     return {"errors": [error], "clerk_trace_id": secrets.token_hex(16)}
 
 
-# -- environment -------------------------------------------------------------------------
-
-
-def _attribute(
-    *,
-    enabled: bool,
-    required: bool = False,
-    first_factors: list[str] | None = None,
-    verifications: list[str] | None = None,
-) -> dict[str, Any]:
-    return {
-        "enabled": enabled,
-        "required": required,
-        "verifications": verifications or [],
-        "used_for_first_factor": bool(first_factors),
-        "first_factors": first_factors or [],
-        "used_for_second_factor": False,
-        "second_factors": [],
-        "verify_at_sign_up": bool(verifications),
-    }
-
-
-def environment(*, application_name: str = "clerk_app", app_origin: str) -> dict[str, Any]:
-    """A development instance: email address + password, optional names and username."""
-    attributes = {
-        "email_address": _attribute(
-            enabled=True,
-            required=True,
-            first_factors=["email_code"],
-            verifications=["email_code"],
-        ),
-        "phone_number": _attribute(enabled=False),
-        "username": _attribute(enabled=True),
-        "first_name": _attribute(enabled=True),
-        "last_name": _attribute(enabled=True),
-        "password": _attribute(enabled=True, required=True),
-        "web3_wallet": _attribute(enabled=False),
-        "authenticator_app": _attribute(enabled=False),
-        "backup_code": _attribute(enabled=False),
-        "passkey": _attribute(enabled=False),
-    }
-    theme = {
-        "general": {
-            "color": "#6c47ff",
-            "background_color": "#ffffff",
-            "font_family": "",
-            "font_color": "#000000",
-            "label_font_weight": "600",
-            "padding": "1em",
-            "border_radius": "0.5em",
-            "box_shadow": "0 2px 8px rgba(0, 0, 0, 0.2)",
-        },
-        "buttons": {"font_color": "#ffffff", "font_family": "", "font_weight": "600"},
-        "accounts": {"background_color": "#ffffff"},
-    }
-    return {
-        "object": "environment",
-        "id": "env_stub",
-        "auth_config": {
-            "object": "auth_config",
-            "id": "aac_stub",
-            "single_session_mode": True,
-            "claimed_at": None,
-            "reverification": False,
-        },
-        "display_config": {
-            "object": "display_config",
-            "id": "display_config_stub",
-            "instance_environment_type": "development",
-            "application_name": application_name,
-            "branded": True,
-            "show_devmode_warning": True,
-            "preferred_sign_in_strategy": "password",
-            "after_sign_in_url": f"{app_origin}/",
-            "after_sign_up_url": f"{app_origin}/",
-            "after_sign_out_all_url": f"{app_origin}/",
-            "after_sign_out_one_url": f"{app_origin}/",
-            "after_switch_session_url": f"{app_origin}/",
-            "home_url": f"{app_origin}/",
-            "sign_in_url": f"{app_origin}/sign-in",
-            "sign_up_url": f"{app_origin}/sign-up",
-            "user_profile_url": f"{app_origin}/user",
-            "organization_profile_url": f"{app_origin}/organization",
-            "create_organization_url": f"{app_origin}/create-organization",
-            "after_leave_organization_url": f"{app_origin}/",
-            "after_create_organization_url": f"{app_origin}/",
-            "waitlist_url": f"{app_origin}/waitlist",
-            "after_join_waitlist_url": f"{app_origin}/",
-            "support_email": "",
-            "terms_url": "",
-            "privacy_policy_url": "",
-            "logo_image_url": "",
-            "favicon_image_url": "",
-            "captcha_public_key": None,
-            "captcha_widget_type": "smart",
-            "captcha_public_key_invisible": None,
-            "captcha_provider": "turnstile",
-            "captcha_oauth_bypass": [],
-            "captcha_heartbeat": False,
-            "theme": theme,
-        },
-        "user_settings": {
-            "attributes": attributes,
-            "actions": {"delete_self": True, "create_organization": False},
-            "social": {},
-            "enterprise_sso": {
-                "enabled": False,
-                "self_serve_sso": False,
-                "self_serve_directory_sync": False,
-            },
-            "sign_in": {"second_factor": {"required": False, "enabled": False}},
-            "sign_up": {
-                "allowlist_only": False,
-                "progressive": True,
-                "captcha_enabled": False,
-                "mode": "public",
-                "legal_consent_enabled": False,
-            },
-            "password_settings": {
-                "allowed_special_characters": "!\"#$%&'()*+,-./:;<=>?@[]^_`{|}~",
-                "disable_hibp": True,
-                "min_length": 8,
-                "max_length": 72,
-                "require_special_char": False,
-                "require_numbers": False,
-                "require_uppercase": False,
-                "require_lowercase": False,
-                "show_zxcvbn": False,
-                "min_zxcvbn_strength": 0,
-            },
-            "passkey_settings": {"allow_autofill": False, "show_sign_in_button": False},
-            "username_settings": {"min_length": 4, "max_length": 64},
-            "attack_protection": {"enumeration_protection": {"enabled": False}},
-        },
-        "organization_settings": {
-            "enabled": False,
-            "max_allowed_memberships": 5,
-            "force_organization_selection": False,
-            "actions": {"admin_delete": True},
-            "domains": {"enabled": False, "enrollment_modes": [], "default_role": None},
-            "slug": {"disabled": False},
-        },
-        "api_keys_settings": {"enabled": False, "user_api_keys_enabled": False},
-        "maintenance_mode": False,
-        "client_debug_mode": False,
-    }
-
-
 # -- users, sessions, clients ------------------------------------------------------------
 
 
-def fapi_user(backend_user: dict[str, Any]) -> dict[str, Any]:
-    """The Frontend API's view of a Backend API user (no private metadata)."""
+def fapi_user(
+    backend_user: dict[str, Any], memberships: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The Frontend API's view of a Backend API user (no private metadata), with the
+    user's organization memberships (Backend API shape) as clerk-js reads them."""
     user = copy.deepcopy(backend_user)
     user.pop("private_metadata", None)
-    user.setdefault("organization_memberships", [])
+    user["organization_memberships"] = [membership(m) for m in memberships or []]
     user.setdefault("profile_image_id", "")
     user.setdefault("create_organizations_limit", None)
     for key in ("passkeys", "enterprise_accounts", "external_accounts", "web3_wallets"):
@@ -223,7 +79,15 @@ def token(jwt: str) -> dict[str, Any]:
     return {"object": "token", "id": new_id("tok"), "jwt": jwt}
 
 
-def session(sid: str, user: dict[str, Any], jwt: str, *, created_at: int) -> dict[str, Any]:
+def session(
+    sid: str,
+    user: dict[str, Any],
+    jwt: str,
+    *,
+    created_at: int,
+    memberships: list[dict[str, Any]] | None = None,
+    active_organization_id: str | None = None,
+) -> dict[str, Any]:
     now = now_ms()
     return {
         "object": "session",
@@ -234,14 +98,49 @@ def session(sid: str, user: dict[str, Any], jwt: str, *, created_at: int) -> dic
         "abandon_at": now + 30 * 24 * 3600 * 1000,
         "last_active_at": now,
         "last_active_token": token(jwt),
-        "last_active_organization_id": None,
+        "last_active_organization_id": active_organization_id,
         "actor": None,
         "tasks": None,
-        "user": fapi_user(user),
+        "user": fapi_user(user, memberships),
         "public_user_data": public_user_data(user),
         "created_at": created_at,
         "updated_at": now,
     }
+
+
+# -- organizations -----------------------------------------------------------------------
+
+
+def membership(backend: dict[str, Any]) -> dict[str, Any]:
+    """A Backend API ``organization_membership`` as the Frontend API serves it to its
+    member (``OrganizationMembershipJSON``): no private metadata, and the organization
+    with its ``members_count`` and ``pending_invitations_count``."""
+    organization = {
+        key: value for key, value in backend["organization"].items() if key != "private_metadata"
+    }
+    organization.setdefault("members_count", 1)
+    organization.setdefault("pending_invitations_count", 0)
+    return {
+        "object": "organization_membership",
+        "id": backend["id"],
+        "role": backend["role"],
+        "role_name": backend.get("role_name", ""),
+        "permissions": list(backend.get("permissions", [])),
+        "public_metadata": backend.get("public_metadata", {}),
+        "organization": organization,
+        "public_user_data": backend.get("public_user_data", {}),
+        "created_at": backend["created_at"],
+        "updated_at": backend["updated_at"],
+    }
+
+
+def paginated(data: list[dict[str, Any]], total_count: int) -> dict[str, Any]:
+    """A ``/v1/me/...`` list: ``{"response": {"data", "total_count"}}`` (clerk-js reads
+    ``response.data`` and ``response.total_count``)."""
+    return {"response": {"data": data, "total_count": total_count}, "client": None}
+
+
+# -- clients -----------------------------------------------------------------------------
 
 
 def client(

@@ -4,7 +4,8 @@ The page adds the two script tags ``@clerk/shared``'s ``loadClerkJsScript``
 adds (``https://<fapi>/npm/@clerk/clerk-js@6/dist/clerk.browser.js`` with
 ``data-clerk-publishable-key``, then ``…/@clerk/ui@1/dist/ui.browser.js``),
 calls ``Clerk.load({ui: {ClerkUI}})`` as ``IsomorphicClerk`` does, and mounts
-``SignIn`` when signed out or ``UserButton`` when signed in. It shows its
+``SignIn`` when signed out or ``UserButton`` and ``OrganizationSwitcher`` when signed
+in (``#active-org`` shows the session's active organization id, "" for none). It shows its
 state in ``#status`` (``signed-out``, ``signed-in:<user id>``, ``failed:…``)
 and exposes ``window.sessionToken()`` so a test can read the token clerk-js
 holds, without building the Reflex app.
@@ -26,6 +27,8 @@ _PAGE = """<!doctype html>
 <body>
 <p id="status">loading</p>
 <div id="clerk"></div>
+<div id="orgs"></div>
+<p id="active-org"></p>
 <script>
 const PK = __PK__;
 const HOST = __HOST__;
@@ -57,10 +60,12 @@ window.sessionToken = async (options) =>
       afterSignOutUrl: "/",
     });
     const mount = document.getElementById("clerk");
+    const orgs = document.getElementById("orgs");
     const render = () => {
       if (window.Clerk.user) {
         status.textContent = "signed-in:" + window.Clerk.user.id;
         window.Clerk.mountUserButton(mount);
+        window.Clerk.mountOrganizationSwitcher(orgs, { hidePersonal: false });
       } else {
         status.textContent = "signed-out";
         window.Clerk.mountSignIn(mount, { routing: "hash" });
@@ -68,11 +73,13 @@ window.sessionToken = async (options) =>
     };
     render();
     let signedIn = !!window.Clerk.user;
-    window.Clerk.addListener(({ user }) => {
+    window.Clerk.addListener(({ user, organization }) => {
+      document.getElementById("active-org").textContent = organization ? organization.id : "";
       if (!!user !== signedIn) {
         signedIn = !!user;
         window.Clerk.unmountSignIn(mount);
         window.Clerk.unmountUserButton(mount);
+        window.Clerk.unmountOrganizationSwitcher(orgs);
         render();
       }
     });

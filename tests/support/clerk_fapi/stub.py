@@ -9,8 +9,10 @@ Playwright ``BrowserContext`` to this object, which
   folders (:mod:`tests.support.clerk_fapi.packages`), whatever version range the page
   asks for, so a test picks the clerk-js / @clerk/ui pair;
 * answers the calls a development instance receives: dev browser,
-  environment, client, email + password sign-in, session touch, token
-  refresh, sign-out, with the JSON shapes of :mod:`tests.support.clerk_fapi.resources`;
+  environment, client, email + password sign-in, session touch (with the active
+  organization), token refresh, sign-out (:mod:`~tests.support.clerk_fapi.flows`),
+  the user's organization lists (:mod:`~tests.support.clerk_fapi.organizations`),
+  with the JSON shapes of :mod:`tests.support.clerk_fapi.resources`;
 * takes users, passwords and every session token from a :class:`Directory`
   (the emulator), so the app's backend verifies real RS256 signatures;
 * logs every request, and answers anything it does not know with a 404 in
@@ -41,16 +43,21 @@ import mimetypes
 import re
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from clerk_app.settings import frontend_api_host
 
+from . import flows
 from . import resources as res
-from .directory import Directory, SignInRefused
+from .clients import Clients, Reply, TokenFactory
+from .directory import Directory
+from .environment import environment
+from .organizations import me_list
 from .packages import ClerkBundle, clerk_bundle
+
+__all__ = ["DEV_FAPI_HOST", "FapiCall", "FrontendApiStub", "TokenFactory"]
 
 _NPM_PATH = re.compile(r"^/npm/@clerk/(?P<pkg>clerk-js|ui)@(?P<range>[^/]+)/dist/(?P<file>[^/]+)$")
 _SESSION_PATH = re.compile(
@@ -62,9 +69,6 @@ _SESSION_PATH = re.compile(
 DEV_FAPI_HOST = "stub-clerk-app-42.clerk.accounts.dev"
 
 _SIGN_IN_PATH = re.compile(r"^/v1/client/sign_ins/(?P<id>[^/]+)(?:/(?P<action>[a-z_]+))?$")
-
-#: The token minter signature: (user_id, session_id, azp) -> JWT.
-TokenFactory = Callable[[str, str, str], str]
 
 
 @dataclass
@@ -81,23 +85,6 @@ class FapiCall:
         return f"{self.method} {self.path} -> {self.status}"
 
 
-@dataclass
-class _Client:
-    id: str
-    created_at: int = field(default_factory=res.now_ms)
-    session_ids: list[str] = field(default_factory=list)
-    sign_in: dict[str, Any] | None = None
-
-
-class _Reply(Exception):
-    """Raised by a handler to answer with a status and a JSON body."""
-
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(status)
-        self.status = status
-        self.body = body
-
-
 class FrontendApiStub:
     """Clerk's Frontend API for one instance, answered inside the browser context.
 
@@ -107,6 +94,7 @@ class FrontendApiStub:
         app_origin: the app's origin, for the instance's redirect URLs.
         bundle: the clerk-js / @clerk/ui pair to serve (default: the pinned pair).
         token_lifetime_s: lifetime of every session token handed to clerk-js.
+        organizations: the instance has organizations enabled (its environment says so).
     """
 
     def __init__(
@@ -117,6 +105,7 @@ class FrontendApiStub:
         app_origin: str,
         bundle: ClerkBundle | None = None,
         token_lifetime_s: int = 60,
+        organizations: bool = True,
     ) -> None:
         self.directory = directory
         self.publishable_key = publishable_key
@@ -125,6 +114,7 @@ class FrontendApiStub:
         self.app_origin = app_origin.rstrip("/")
         self.bundle = bundle or clerk_bundle()
         self.token_lifetime_s = token_lifetime_s
+        self.organizations = organizations
         #: Every request, in arrival order.
         self.calls: list[FapiCall] = []
         #: ``METHOD URL`` of requests the stub could not answer.
@@ -133,9 +123,7 @@ class FrontendApiStub:
         self.online = True
         #: Replace to hand clerk-js other tokens (foreign key, wrong azp …).
         self.token_factory: TokenFactory = self.mint_token
-        self._clients: dict[str, _Client] = {}
-        self._session_users: dict[str, str] = {}  # session id -> user id
-        self._session_created: dict[str, int] = {}
+        self.clients = Clients(directory, lambda: self.token_factory)
         self._lock = threading.RLock()
         self._installed: list[Any] = []
 
@@ -219,13 +207,15 @@ class FrontendApiStub:
             self._answer(route, method, url.path, query, 200, headers, content, content_type)
             return
         try:
-            form = {k: v[-1] for k, v in parse_qs(request.post_data or "").items()}
+            # Blank values count: clerk-js sends ``active_organization_id=`` for "none".
+            body = parse_qs(request.post_data or "", keep_blank_values=True)
+            form = {k: v[-1] for k, v in body.items()}
         except (TypeError, UnicodeDecodeError):
             form = {}
         with self._lock:
             try:
                 status, body = self._dispatch(method, url.path, query, form, origin)
-            except _Reply as reply:
+            except Reply as reply:
                 status, body = reply.status, reply.body
         if status == 404 and body is None:
             self.unknown.append(f"{method} {request.url}")
@@ -276,163 +266,34 @@ class FrontendApiStub:
     def _dispatch(
         self, method: str, path: str, query: dict[str, str], form: dict[str, str], origin: str
     ) -> tuple[int, Any]:
+        clients = self.clients
         if path == "/v1/dev_browser" and method == "POST":
-            dev_browser = res.new_id("dvb")
-            self._clients[dev_browser] = _Client(id=res.new_id("client"))
-            return 200, {"object": "dev_browser", "id": dev_browser}
+            return 200, {"object": "dev_browser", "id": clients.new_dev_browser()}
         if path == "/v1/environment" and method in ("GET", "PATCH"):
-            return 200, res.environment(app_origin=self.app_origin)
-        client = self._client(query)
+            return 200, environment(app_origin=self.app_origin, organizations=self.organizations)
+        client = clients.get(query)
         if path == "/v1/client":
             if method in ("GET", "PUT", "POST"):
-                return 200, {"response": self._client_json(client, origin), "client": None}
+                return 200, {"response": clients.client_json(client, origin), "client": None}
             if method == "DELETE":
-                self._end_sessions(client)
-                return 200, {"response": self._client_json(client, origin), "client": None}
+                clients.end_sessions(client)
+                return 200, {"response": clients.client_json(client, origin), "client": None}
         if path == "/v1/client/sessions" and method == "DELETE":
-            self._end_sessions(client)
-            client_json = self._client_json(client, origin)
+            clients.end_sessions(client)
+            client_json = clients.client_json(client, origin)
             return 200, {"response": client_json, "client": client_json}
         if path == "/v1/client/sign_ins" and method == "POST":
-            return self._create_sign_in(client, form, origin)
+            return flows.create_sign_in(clients, client, form, origin)
         match = _SIGN_IN_PATH.match(path)
         if match and client.sign_in and match["id"] == client.sign_in["id"]:
             if match["action"] is None and method == "GET":
-                return 200, self._envelope(client.sign_in, client, origin)
+                return 200, clients.envelope(client.sign_in, client, origin)
             if match["action"] == "attempt_first_factor" and method == "POST":
-                return self._attempt_password(client, form, origin)
+                return flows.attempt_password(clients, client, form, origin)
         match = _SESSION_PATH.match(path)
         if match and method == "POST":
-            return self._session_action(client, match, origin)
-        return 404, None
-
-    # -- clients and sessions ---------------------------------------------------------
-
-    def _client(self, query: dict[str, str]) -> _Client:
-        # Development hosts (``*.accounts.dev``) get a dev browser and send it back on every
-        # call; other hosts (live keys) share one client, like the ``__client`` cookie would.
-        key = query.get("__clerk_db_jwt") or "default"
-        if key not in self._clients:
-            self._clients[key] = _Client(id=res.new_id("client"))
-        return self._clients[key]
-
-    def _active_sessions(self, client: _Client) -> list[tuple[str, dict[str, Any]]]:
-        alive = []
-        for sid in list(client.session_ids):
-            user_id = self._session_users.get(sid)
-            user = self.directory.get_user(user_id) if user_id else None
-            if user is None or not self.directory.session_active(sid):
-                client.session_ids.remove(sid)
-                continue
-            alive.append((sid, user))
-        return alive
-
-    def _session_json(self, sid: str, user: dict[str, Any], origin: str) -> dict[str, Any]:
-        created = self._session_created.setdefault(sid, res.now_ms())
-        jwt = self.token_factory(user["id"], sid, origin)
-        return res.session(sid, user, jwt, created_at=created)
-
-    def _client_json(self, client: _Client, origin: str) -> dict[str, Any]:
-        sessions = [
-            self._session_json(sid, user, origin) for sid, user in self._active_sessions(client)
-        ]
-        return res.client(
-            client.id, sessions=sessions, sign_in=client.sign_in, created_at=client.created_at
-        )
-
-    def _envelope(self, response: Any, client: _Client, origin: str) -> dict[str, Any]:
-        return {"response": response, "client": self._client_json(client, origin)}
-
-    def _end_sessions(self, client: _Client) -> None:
-        for sid in client.session_ids:
-            self.directory.end_session(sid)
-        client.session_ids.clear()
-        client.sign_in = None
-
-    def _session_action(
-        self, client: _Client, match: re.Match[str], origin: str
-    ) -> tuple[int, Any]:
-        sid, action = match["sid"], match["action"]
-        alive = dict(self._active_sessions(client))
-        if sid not in alive:
-            if action == "tokens":
-                # What Clerk answers once a session is gone: clerk-js signs the user out.
-                raise _Reply(
-                    401,
-                    res.clerk_error(
-                        "authentication_invalid", "Unauthorized request", "The session has ended."
-                    ),
-                )
-            raise _Reply(
-                404, res.clerk_error("resource_not_found", "not found", "Session not found")
+            return flows.session_action(
+                clients, client, match["sid"], match["action"], match["tpl"], form, origin
             )
-        user = alive[sid]
-        if action == "tokens":
-            if match["tpl"]:
-                return 404, None  # JWT templates are not part of this app's protocol
-            return 200, res.token(self.token_factory(user["id"], sid, origin))
-        if action == "touch":
-            return 200, self._envelope(self._session_json(sid, user, origin), client, origin)
-        # remove / end: sign this session out.
-        self.directory.end_session(sid)
-        client.session_ids.remove(sid)
-        ended = {**self._session_json(sid, user, origin), "status": "removed"}
-        return 200, self._envelope(ended, client, origin)
-
-    # -- sign-in --------------------------------------------------------------------
-
-    def _create_sign_in(
-        self, client: _Client, form: dict[str, str], origin: str
-    ) -> tuple[int, Any]:
-        identifier = form.get("identifier", "").strip()
-        user = self.directory.find_user(identifier) if identifier else None
-        if user is None:
-            raise _Reply(
-                422,
-                res.clerk_error(
-                    "form_identifier_not_found",
-                    "Couldn't find your account.",
-                    param="identifier",
-                ),
-            )
-        client.sign_in = res.sign_in(
-            res.new_id("sia"), identifier=identifier, user=user, status="needs_first_factor"
-        )
-        if form.get("strategy") == "password" and "password" in form:
-            return self._attempt_password(client, form, origin)
-        return 200, self._envelope(client.sign_in, client, origin)
-
-    def _attempt_password(
-        self, client: _Client, form: dict[str, str], origin: str
-    ) -> tuple[int, Any]:
-        assert client.sign_in is not None
-        if form.get("strategy") != "password":
-            raise _Reply(
-                422,
-                res.clerk_error(
-                    "strategy_for_user_invalid",
-                    "Invalid verification strategy",
-                    f"The stub only supports password sign-in, not {form.get('strategy')!r}.",
-                    param="strategy",
-                ),
-            )
-        try:
-            user = self.directory.authenticate(
-                client.sign_in["identifier"], form.get("password", "")
-            )
-        except SignInRefused as refused:
-            raise _Reply(refused.status, refused.body) from None
-        sid = self.directory.create_session(user["id"])
-        self._session_users[sid] = user["id"]
-        client.session_ids.append(sid)
-        completed = res.sign_in(
-            client.sign_in["id"],
-            identifier=client.sign_in["identifier"],
-            user=user,
-            status="complete",
-            first_factor_verification=res.verification("password"),
-            created_session_id=sid,
-        )
-        # A finished sign-in leaves the client, as in Clerk.
-        client.sign_in = None
-        return 200, self._envelope(completed, client, origin)
+        listed = me_list(clients, client, method, path, query)
+        return listed if listed is not None else (404, None)
