@@ -27,12 +27,12 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from clerk_app import db, schema, services
+from clerk_app import db, lean, schema, services
 from clerk_app.clerk.api import ClerkAPIError, UserNotFound
 from clerk_app.clerk.users import user_from_claims
 from clerk_app.models import User, UserPublic
 from clerk_app.profile import ProfileUpdate, update_parameters, validate_profile
-from clerk_app.sync import UserWithoutEmail, is_current, sync_user
+from clerk_app.sync import UserWithoutEmail, is_current, sync_user, upsert_call
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -115,10 +115,32 @@ def _sync(session: Any, clerk_user: dict[str, Any]) -> UserPublic:
         raise AccountError("err_no_email", str(exc)) from exc
 
 
+async def _upsert(clerk_user: dict[str, Any]) -> UserPublic:
+    """The sync: its one statement on the driver; the rare cases (another row holds the
+    email or username, a tombstone, newer data stored) through :func:`sync_user`."""
+    try:
+        stmt, params = upsert_call(clerk_user, db.lean_pool().dialect_name)
+    except UserWithoutEmail as exc:
+        raise AccountError("err_no_email", str(exc)) from exc
+
+    async def work() -> UserPublic:
+        try:
+            row = await db.execute_one(stmt, params)
+        except lean.DriverError as exc:
+            if exc.sqlstate != lean.UNIQUE_VIOLATION:
+                raise
+            row = None
+        if row is not None:
+            return UserPublic.model_validate(row)
+        return await _in_transaction(_sync, clerk_user)
+
+    return await _run("err_database", work)
+
+
 async def sync_account(user_id: str, claims: Mapping[str, Any]) -> UserPublic:
     """/welcome: fetch (0 or 1 Backend API call) and upsert, atomically."""
     snapshot = await fetch_clerk_user(user_id, claims)
-    return await _run("err_database", lambda: _in_transaction(_sync, snapshot.user))
+    return await _upsert(snapshot.user)
 
 
 async def _read(clerk_id: str) -> UserPublic | None:
@@ -146,7 +168,7 @@ async def load_member(user_id: str, claims: Mapping[str, Any]) -> tuple[UserPubl
     row = await _run("err_database", lambda: _live_row(user_id))
     if row is not None and is_current(row, snapshot.user):
         return UserPublic.model_validate(row), True
-    return await _run("err_database", lambda: _in_transaction(_sync, snapshot.user)), True
+    return await _upsert(snapshot.user), True
 
 
 async def load_preferences(user_id: str) -> tuple[str, str] | None:

@@ -49,6 +49,7 @@ from clerk_app.sync.upsert import (
     is_current,
     sync_user,
     sync_user_outcome,
+    upsert_call,
 )
 from clerk_app.sync.usernames import derive_username
 
@@ -64,4 +65,5 @@ __all__ = [
     "is_current",
     "sync_user",
     "sync_user_outcome",
+    "upsert_call",
 ]
