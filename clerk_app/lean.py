@@ -108,6 +108,8 @@ def _dialect(name: str) -> sa.Dialect:
 class _Connection:
     raw: Any
     generation: int
+    #: psycopg: the connection's one cursor, reused (one statement at a time per connection).
+    cursor: Any = None
 
 
 class Pool:
@@ -147,7 +149,7 @@ class Pool:
         for attempt in (1, 2):
             conn = await self._acquire()
             try:
-                raw = await self._run(conn.raw, compiled.sql, args)
+                raw = await self._run(conn, compiled.sql, args)
             except BaseException as exc:
                 lost = self._lost(conn.raw, exc)
                 self._release(conn, discard=lost or not isinstance(exc, Exception))
@@ -171,7 +173,9 @@ class Pool:
             if conn is not None:
                 self._close(conn.raw)
             try:
-                return _Connection(await self._connect(), self._generation)
+                raw = await self._connect()
+                cursor = raw.cursor() if self.dialect_name == "postgresql" else None
+                return _Connection(raw, self._generation, cursor)
             except BaseException as exc:
                 self._slots.put_nowait(None)
                 if isinstance(exc, Exception):
@@ -201,11 +205,13 @@ class Pool:
             await conn.execute(pragma)
         return conn
 
-    async def _run(self, conn: Any, sql: str, args: Any) -> Any:
+    async def _run(self, conn: _Connection, sql: str, args: Any) -> Any:
+        # Every statement here returns rows (SELECT, or RETURNING).
         if self.dialect_name == "postgresql":
-            cursor = await conn.execute(sql, args)
-            return await cursor.fetchone() if cursor.description else None
-        rows = await conn.execute_fetchall(sql, args)  # one hop to the connection's thread
+            # Prepared at once: each statement here runs again and again.
+            await conn.cursor.execute(sql, args, prepare=True)
+            return await conn.cursor.fetchone()
+        rows = await conn.raw.execute_fetchall(sql, args)  # one hop to the connection's thread
         return rows[0] if rows else None
 
     def _lost(self, conn: Any, exc: BaseException) -> bool:
