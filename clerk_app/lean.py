@@ -57,7 +57,8 @@ class Compiled:
     defaults: Mapping[str, Any]
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     columns: tuple[str, ...]
-    results: tuple[Callable[[Any], Any] | None, ...]
+    #: The columns whose values SQLAlchemy processes (timestamps; SQLite's booleans).
+    processed: tuple[tuple[str, Callable[[Any], Any]], ...]
 
     @classmethod
     def of(cls, stmt: sa.Executable, dialect: sa.Dialect) -> Compiled:
@@ -69,13 +70,14 @@ class Compiled:
                 raise ValueError(f"{column.key}: only scalar column defaults are supported here")
             defaults[column.key] = default.arg
         result_columns = compiled._result_columns  # (key, name, objects, type)
+        processors = [(c[0], c[3]._cached_result_processor(dialect, None)) for c in result_columns]
         return cls(
             sql=compiled.string,
             positional=tuple(compiled.positiontup or ()) if dialect.positional else None,
             defaults=defaults,
             binds=tuple(compiled._bind_processors.items()),
             columns=tuple(column[0] for column in result_columns),
-            results=tuple(c[3]._cached_result_processor(dialect, None) for c in result_columns),
+            processed=tuple((name, process) for name, process in processors if process),
         )
 
     def parameters(self, params: Mapping[str, Any]) -> Any:
@@ -88,10 +90,10 @@ class Compiled:
         return values
 
     def row(self, raw: Any) -> dict[str, Any]:
-        return {
-            name: value if process is None else process(value)
-            for name, process, value in zip(self.columns, self.results, raw, strict=True)
-        }
+        row = dict(zip(self.columns, raw, strict=True))
+        for name, process in self.processed:
+            row[name] = process(row[name])
+        return row
 
 
 def _dialect(name: str) -> sa.Dialect:
