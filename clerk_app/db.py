@@ -6,11 +6,8 @@
   instead of failing with "database is locked"), foreign keys on, and real
   transactions (SQLAlchemy emits ``BEGIN`` itself, so SAVEPOINTs work; the
   sqlite3 module's legacy mode would silently autocommit them).
-* :func:`async_session_scope` is the unit of work on the event loop (the page
-  handlers), committed on success, rolled back on error: the same sync ORM code runs
-  through ``AsyncSession.run_sync`` on an async driver (psycopg's async mode,
-  aiosqlite), so a page's query never hops to a worker thread and never waits for the
-  GIL behind the busy event loop.
+* :func:`async_session_scope`: a unit of work on the event loop (the pages' cold
+  paths), the sync ORM code through ``AsyncSession.run_sync`` on an async driver.
 * :func:`execute_one` is the hot path (a page's read, a save, the sync's upsert): one
   statement compiled once and run on the driver (:mod:`clerk_app.lean`).
 * :func:`run` is the one async runner the pages' use cases go through: a timeout, and
@@ -27,16 +24,18 @@ import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import Session
 
 from clerk_app import lean
 from clerk_app.local_data import ensure_sqlite_dir
+
+if TYPE_CHECKING:  # imported where used: the async ORM's import costs every start
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 #: How long a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -77,6 +76,8 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
 
 def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """:func:`make_engine`'s async twin: psycopg's async mode, or aiosqlite for SQLite."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     parsed = sa.make_url(normalise_url(url))
     if not parsed.drivername.startswith("sqlite"):
         # A fixed set of connections: a burst of page events queues for one (cheap, on
@@ -94,10 +95,7 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def _postgres_options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    # A restarted or failed-over server leaves every pooled connection dead: check
-    # each one at checkout (one round trip) so the first request after an outage
-    # works instead of failing once per pooled connection. And never wait forever
-    # for a server that does not answer the connection (libpq has no default).
+    # Ping at checkout (a restart kills every pooled connection); bound the connect.
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
     return kwargs
@@ -108,12 +106,12 @@ def _configure_sqlite_engine(engine: sa.Engine) -> None:
     event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
 
 
-#: What each SQLite connection is set up with (the engines' and the hot path's alike).
+#: Each SQLite connection's set-up (engines and hot path). synchronous=NORMAL is safe
+#: with WAL (a power loss may lose the last commits, never corrupts).
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
     "PRAGMA foreign_keys=ON",
-    # Safe with WAL (a power loss may lose the last commits, never corrupts).
     "PRAGMA synchronous=NORMAL",
 )
 
@@ -191,6 +189,8 @@ async def async_session_scope(url: str | None = None) -> AsyncIterator[AsyncSess
 
     Run the sync ORM code with ``await session.run_sync(fn, *args)``.
     """
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     engine = get_async_engine(url)
     session = AsyncSession(engine, expire_on_commit=False, sync_session_class=Session)
     async with session:
