@@ -544,6 +544,8 @@ async def paired_run(
         for _ in range(rounds):
             for name, op in baselines:
                 ceiling.add(await closed_loop(name, setup, floor_clients, op, seconds))
+            # Fresh tokens first (the floors' rows took time): no refresh in the window.
+            await asyncio.gather(*(refresh(c) for c in clients))
             for name, op in ours:
                 app.add(await closed_loop(name, setup, clients, op, seconds, refresh))
             # Every tab shows its own last save: a save that did not land is an error.
