@@ -21,8 +21,8 @@ BROWSER_PACKAGES := chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emo
 
 .PHONY: run test install migrate lint format bench export browser clean
 
-run: install migrate ## Start the app (local mode with the Clerk emulator when no keys are set)
-	$(BIN)/python -m clerk_app.check_config
+run: install ## Start the app (local mode with the Clerk emulator when no keys are set)
+	$(BIN)/python -m clerk_app.prestart
 	$(BIN)/reflex run $(if $(FRONTEND_PORT),--frontend-port $(FRONTEND_PORT)) \
 		$(if $(BACKEND_PORT),--backend-port $(BACKEND_PORT))
 

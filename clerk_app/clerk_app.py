@@ -36,6 +36,7 @@ from clerk_app.pages.welcome import WelcomeState
 from clerk_app.settings import SettingsError, get_settings
 from clerk_app.state.local_auth import LocalAuthState
 from clerk_app.state.organizations import MyOrganizationsState
+from clerk_app.state.ui import BrowserLanguage
 
 # Before the app serves anything: no credential reaches a log line (Reflex logs failing
 # events with their request headers), and floods of bad events are rate-limited.
@@ -69,6 +70,7 @@ app = rx.App(
     extra_app_wraps={(45, "AuthRoot"): auth_root},
     head_components=page_head.head_components(),
 )
+app.add_middleware(BrowserLanguage())
 
 _PAGES = (
     (index.page, routes.INDEX, "clerk_app", []),

@@ -6,11 +6,10 @@
   instead of failing with "database is locked"), foreign keys on, and real
   transactions (SQLAlchemy emits ``BEGIN`` itself, so SAVEPOINTs work; the
   sqlite3 module's legacy mode would silently autocommit them).
-* :func:`async_session_scope` is the unit of work on the event loop (the page
-  handlers), committed on success, rolled back on error: the same sync ORM code runs
-  through ``AsyncSession.run_sync`` on an async driver (psycopg's async mode,
-  aiosqlite), so a page's query never hops to a worker thread and never waits for the
-  GIL behind the busy event loop.
+* :func:`async_session_scope`: a unit of work on the event loop (the pages' cold
+  paths), the sync ORM code through ``AsyncSession.run_sync`` on an async driver.
+* :func:`execute_one` is the hot path (a page's read, a save, the sync's upsert): one
+  statement compiled once and run on the driver (:mod:`clerk_app.lean`).
 * :func:`run` is the one async runner the pages' use cases go through: a timeout, and
   one retry on a lost connection (:class:`Unavailable` otherwise).
 
@@ -25,15 +24,18 @@ import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import Session
 
+from clerk_app import lean
 from clerk_app.local_data import ensure_sqlite_dir
+
+if TYPE_CHECKING:  # imported where used: the async ORM's import costs every start
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 #: How long a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -74,6 +76,8 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
 
 def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """:func:`make_engine`'s async twin: psycopg's async mode, or aiosqlite for SQLite."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     parsed = sa.make_url(normalise_url(url))
     if not parsed.drivername.startswith("sqlite"):
         # A fixed set of connections: a burst of page events queues for one (cheap, on
@@ -91,10 +95,7 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def _postgres_options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    # A restarted or failed-over server leaves every pooled connection dead: check
-    # each one at checkout (one round trip) so the first request after an outage
-    # works instead of failing once per pooled connection. And never wait forever
-    # for a server that does not answer the connection (libpq has no default).
+    # Ping at checkout (a restart kills every pooled connection); bound the connect.
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
     return kwargs
@@ -105,16 +106,23 @@ def _configure_sqlite_engine(engine: sa.Engine) -> None:
     event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
 
 
+#: Each SQLite connection's set-up (engines and hot path). synchronous=NORMAL is safe
+#: with WAL (a power loss may lose the last commits, never corrupts).
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     # Take transaction control away from the sqlite3 module (see module docstring).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        # Safe with WAL (a power loss may lose the last commits, never corrupts).
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
     finally:
         cursor.close()
 
@@ -145,12 +153,14 @@ def dispose_engines() -> None:
         _engines.clear()
         _engines_by_arg.clear()
         for engines in _async_engines.values():
-            for (_, autocommit), engine in engines.items():
-                if autocommit:
-                    continue  # shares its pool with the plain engine
+            for engine in engines.values():
                 # Closes the pooled connections without their event loop (it may be gone).
                 engine.sync_engine.dispose(close=False)
         _async_engines.clear()
+        for pools in _lean_pools.values():
+            for pool in pools.values():
+                pool.close()
+        _lean_pools.clear()
 
 
 #: event loop -> URL argument -> engine: an async engine's connections belong to the
@@ -159,23 +169,12 @@ _async_engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, A
 _async_engines = weakref.WeakKeyDictionary()
 
 
-def get_async_engine(url: str | None = None, *, autocommit: bool = False) -> AsyncEngine:
-    """The async engine for ``url`` (default: the configured database) on this event loop.
-
-    ``autocommit``: the same engine without driver-level transactions, for one
-    statement (atomic on its own): no ``BEGIN``/``COMMIT`` round trips. SQLite keeps
-    its transactions (no round trips to save there, and its ``BEGIN`` is ours).
-    """
+def get_async_engine(url: str | None = None) -> AsyncEngine:
+    """The async engine for ``url`` (default: the configured database) on this event loop."""
     engines = _async_engines.setdefault(asyncio.get_running_loop(), {})
-    engine = engines.get((url, autocommit))
+    engine = engines.get(url)
     if engine is None:
-        base = engines.get((url, False))
-        if base is None:
-            base = engines[(url, False)] = make_async_engine(resolve_url(url))
-        engine = base
-        if autocommit and base.dialect.name != "sqlite":
-            engine = base.execution_options(isolation_level="AUTOCOMMIT")
-        engines[(url, autocommit)] = engine
+        engine = engines[url] = make_async_engine(resolve_url(url))
     return engine
 
 
@@ -190,6 +189,8 @@ async def async_session_scope(url: str | None = None) -> AsyncIterator[AsyncSess
 
     Run the sync ORM code with ``await session.run_sync(fn, *args)``.
     """
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     engine = get_async_engine(url)
     session = AsyncSession(engine, expire_on_commit=False, sync_session_class=Session)
     async with session:
@@ -208,13 +209,31 @@ async def async_session_scope(url: str | None = None) -> AsyncIterator[AsyncSess
 async def execute_one(stmt: sa.Executable, params: dict[str, Any], url: str | None = None) -> Any:
     """Run one statement on the loop; its first row as a dict, or ``None``.
 
-    Autocommitted on PostgreSQL (one round trip); on SQLite, in a transaction
-    committed before returning. For the hot paths: a page's read, a profile save.
+    The hot paths' way (a page's read, a profile save, the sync's upsert): compiled
+    once and run on the driver directly (:mod:`clerk_app.lean`), autocommitted.
+    Failures raise :class:`~clerk_app.lean.DriverError`.
     """
-    async with get_async_engine(url, autocommit=True).connect() as conn:
-        row = (await conn.execute(stmt, params)).mappings().first()
-        await conn.commit()
-    return None if row is None else dict(row)
+    return await lean_pool(url).fetch_one(stmt, params)
+
+
+#: event loop -> URL argument -> the driver connections of :func:`execute_one`.
+_lean_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, lean.Pool]]
+_lean_pools = weakref.WeakKeyDictionary()
+
+
+def lean_pool(url: str | None = None) -> lean.Pool:
+    """The driver connections for ``url`` (default: the configured database) on this loop."""
+    pools = _lean_pools.setdefault(asyncio.get_running_loop(), {})
+    pool = pools.get(url)
+    if pool is None:
+        resolved = resolve_url(url)
+        if sa.make_url(resolved).drivername.startswith("sqlite"):
+            ensure_sqlite_dir(resolved)
+            options: dict[str, Any] = {"pragmas": SQLITE_PRAGMAS}
+        else:
+            options = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+        pool = pools[url] = lean.Pool(resolved, ASYNC_POOL_SIZE, **options)
+    return pool
 
 
 # -- the runner ---------------------------------------------------------------------------
@@ -249,22 +268,20 @@ async def run(work: Callable[[], Awaitable[T]], *, timeout_s: float | None = Non
 
     Gives up after ``timeout_s`` (default :data:`TIMEOUT_S`): a stalled connection (a
     black-holed network, a wedged server) would otherwise keep the page spinning
-    forever, as the driver has no client-side query timeout. The caller does not wait
-    for the cleanup either: cancelling the query server-side and dropping the
-    connection (psycopg allows itself up to 10 s for that) goes on in the background.
+    forever, as the driver has no client-side query timeout. The work runs in the
+    caller's task, and the caller does not wait for the driver's clean-up
+    (:func:`clerk_app.lean.within`).
     """
-    task = asyncio.ensure_future(_retried_once(work))
     try:
-        done, _ = await asyncio.wait({task}, timeout=TIMEOUT_S if timeout_s is None else timeout_s)
-    except asyncio.CancelledError:  # the event itself was cancelled (a newer navigation)
-        _abandon(task)
-        raise
-    if not done:
-        _abandon(task)
-        logger.warning("database did not answer within %.0f s", TIMEOUT_S)
-        raise Unavailable("database timeout")
-    try:
-        return task.result()
+        return await lean.within(
+            lambda: _retried_once(work), TIMEOUT_S if timeout_s is None else timeout_s
+        )
+    except TimeoutError:
+        logger.warning("database did not answer in time")
+        raise Unavailable("database timeout") from None
+    except lean.DriverError as exc:
+        logger.warning("database %s: %s", "error" if exc.sql_error else "unreachable", exc)
+        raise Unavailable(str(exc), sql_error=exc.sql_error) from exc
     except SQLAlchemyError as exc:
         logger.warning("database error: %s", type(exc).__name__)
         raise Unavailable(type(exc).__name__, sql_error=True) from exc
@@ -281,19 +298,3 @@ async def _retried_once(work: Callable[[], Awaitable[T]]) -> T:
             raise
         logger.info("database connection lost (%s); retrying once", type(exc.orig).__name__)
         return await work()
-
-
-#: Cancelled database work still cleaning up (kept referenced until it is done).
-_abandoned: set[asyncio.Future[Any]] = set()
-
-
-def _abandon(task: asyncio.Future[Any]) -> None:
-    task.cancel()
-    _abandoned.add(task)
-    task.add_done_callback(_forget_abandoned)
-
-
-def _forget_abandoned(task: asyncio.Future[Any]) -> None:
-    _abandoned.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        logger.info("abandoned database work ended with %s", type(task.exception()).__name__)

@@ -85,6 +85,11 @@ on_organization_deleted = _register("organization_deleted")
 on_membership_changed = _register("membership_changed")
 
 
+def registered(name: str) -> bool:
+    """Whether any hook is registered under ``name`` (``user_synced`` …)."""
+    return bool(_registry[name])
+
+
 def unregister(fn: Callable[..., Any]) -> None:
     """Remove ``fn`` from every hook (tests, reloads)."""
     for functions in _registry.values():

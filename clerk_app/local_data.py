@@ -18,6 +18,7 @@ reads the default database URL from here, so it is written once.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 #: The one folder for run-time data (git-ignored; hidden, so Reflex's watcher skips it).
@@ -36,9 +37,13 @@ def sqlite_file(url: str | None) -> Path | None:
     """The file a ``sqlite:///…`` URL names; ``None`` for other databases and ``:memory:``."""
     if not url or not url.startswith("sqlite"):
         return None
-    from sqlalchemy.engine import make_url
+    plain = re.fullmatch(r"sqlite(?:\+\w+)?:///([^?%#]*)", url)
+    if plain is not None:  # the common case, without importing SQLAlchemy (start-up time)
+        database = plain[1]
+    else:
+        from sqlalchemy.engine import make_url
 
-    database = make_url(url).database
+        database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return Path(database)

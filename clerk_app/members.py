@@ -27,13 +27,21 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from clerk_app import account_orgs, db, schema, services
+from clerk_app import account_orgs, db, hooks, lean, schema, services
 from clerk_app.clerk.api import ClerkAPIError, UserNotFound
 from clerk_app.clerk.users import user_from_claims
 from clerk_app.form_merge import edited_values
 from clerk_app.models import User, UserPublic
 from clerk_app.profile import ProfileUpdate, update_parameters, validate_profile
-from clerk_app.sync import SyncResult, UserWithoutEmail, is_current, sync_user, sync_user_outcome
+from clerk_app.sync import (
+    SyncOutcome,
+    SyncResult,
+    UserWithoutEmail,
+    is_current,
+    sync_user,
+    sync_user_outcome,
+    upsert_call,
+)
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -138,10 +146,38 @@ def _sync_result(session: Any, clerk_user: dict[str, Any]) -> SyncResult:
         raise AccountError("err_no_email", str(exc)) from exc
 
 
+async def _upsert(clerk_user: dict[str, Any]) -> UserPublic:
+    """The sync: its one statement on the driver; the rare cases (another row holds the
+    email or username, a tombstone, newer data stored) through :func:`sync_user`."""
+    try:
+        stmt, params = upsert_call(clerk_user, db.lean_pool().dialect_name)
+    except UserWithoutEmail as exc:
+        raise AccountError("err_no_email", str(exc)) from exc
+
+    async def work() -> Mapping[str, Any] | None:
+        try:
+            return await db.execute_one(stmt, params)
+        except lean.DriverError as exc:
+            if exc.sqlstate != lean.UNIQUE_VIOLATION:
+                raise
+            return None
+
+    row = await _run("err_database", work)
+    if row is None:
+        return await _run("err_database", lambda: _in_transaction(_sync, clerk_user))
+    if hooks.registered("user_synced"):  # the row was not current: this sync changed it
+        pending = hooks.Pending()
+        pending.user_synced(User(**row), SyncOutcome.UPDATED)
+        await asyncio.to_thread(pending.fire)
+    return UserPublic.model_validate(row)
+
+
 async def sync_account(user_id: str, claims: Mapping[str, Any]) -> UserPublic:
     """/welcome: fetch (0 or 1 Backend API call) and upsert, atomically; then the user's
     hooks and memberships (:mod:`clerk_app.account_orgs`: 0 or 1 more call)."""
     snapshot = await fetch_clerk_user(user_id, claims)
+    # Through the ORM: the membership rule needs the outcome (created, changed, same),
+    # which a RETURNING row alone does not tell; /welcome runs once per sign-in.
     result = await _run("err_database", lambda: _in_transaction(_sync_result, snapshot.user))
     await account_orgs.after_user_sync(user_id, claims, result)
     return UserPublic.from_user(result.user)
@@ -175,7 +211,7 @@ async def load_member(user_id: str, claims: Mapping[str, Any]) -> tuple[UserPubl
     if row is not None and is_current(row, snapshot.user):
         ensure_active(row)
         return UserPublic.model_validate(row), True
-    profile = await _run("err_database", lambda: _in_transaction(_sync, snapshot.user))
+    profile = await _upsert(snapshot.user)
     ensure_active(row, snapshot.user)
     return profile, True
 

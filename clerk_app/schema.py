@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from clerk_app import db
+from clerk_app import db, schema_head
 from clerk_app.local_data import sqlite_file
 
 if TYPE_CHECKING:
@@ -103,6 +103,9 @@ def on_start(settings: Settings) -> None:
     """
     if settings.is_production:
         return
+    database = sqlite_file(settings.db_url)
+    if database is not None and schema_head.sqlite_at_head(database):
+        return  # the common start: no Alembic to import
     try:
         state = check()
         if state == "behind" and sqlite_file(settings.db_url) is not None:

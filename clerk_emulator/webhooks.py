@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from svix.webhooks import Webhook
 
 from .ids import new_id
 
@@ -74,7 +73,7 @@ class WebhookSender:
         self.secret = secret
         self.instance_id = instance_id
         self.retry_delays = tuple(retry_delays)
-        self._signer = Webhook(secret)
+        self._signer: Any = None  # svix's, made on the first delivery (start-up time)
         self._timeout_s = timeout_s
         self._cond = threading.Condition()
         self._queue: list[tuple[float, int, Delivery]] = []
@@ -198,6 +197,10 @@ class WebhookSender:
 
     def _attempt(self, client: httpx.Client, delivery: Delivery) -> Attempt:
         timestamp = int(time.time())
+        if self._signer is None:
+            from svix.webhooks import Webhook
+
+            self._signer = Webhook(self.secret)
         signature = self._signer.sign(
             delivery.msg_id, datetime.fromtimestamp(timestamp, tz=UTC), delivery.payload
         )

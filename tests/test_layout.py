@@ -21,6 +21,7 @@ UPPER = ("clerk_app.state", "clerk_app.pages", "clerk_app.components", "clerk_ap
 LOWER = (
     "clerk_app.sync",
     "clerk_app.db",
+    "clerk_app.lean",
     "clerk_app.models",
     "clerk_app.profile",
     "clerk_app.i18n",

@@ -195,7 +195,8 @@ class AuthState(rx.State):
     # -- internals ----------------------------------------------------------------------
 
     def _socket(self) -> str:
-        return self.router.session.session_id
+        # The router's own field: ``self.router`` builds a new object on every access.
+        return self.rx_router_session.session_id
 
     def _fresh(self) -> bool:
         return time.time() <= self._expires_at + EXPIRY_LEEWAY_S

@@ -2,15 +2,19 @@
 
 A signed-in user's preferences live in the database (so they follow the user to
 another browser) and are loaded when the session's identity changes; a signed-out
-visitor gets the browser's language (``Accept-Language``, read by a computed var, so
-no page needs an event for it) and keeps the color mode their browser remembers. The
+visitor gets the browser's language (``Accept-Language`` of the tab's websocket, read
+once when the socket hydrates, by :class:`BrowserLanguage`, so no page needs an event
+for it) and keeps the color mode their browser remembers. The
 theme is applied client-side by the bridge's color-mode sync (``theme`` empty = leave
 the browser's color mode alone).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.middleware import Middleware
 
 from clerk_app import i18n, members
 from clerk_app.models import THEMES
@@ -22,16 +26,16 @@ class UIState(rx.State):
 
     #: ``light``/``dark``/``system`` from the user's profile; "" when signed out.
     theme: str = ""
+    #: The page's language: the user's, else the browser's. A plain var, set when it
+    #: changes (a socket's hydration, an identity change, a load or save of the
+    #: profile): a computed var reading ``self.router`` would depend on every router
+    #: var, so be recomputed and re-sent on every navigation, and (state in Redis)
+    #: make this state load for every event of every page.
+    lang: str = i18n.DEFAULT_LANG
     #: The signed-in user's language; "" when signed out (the browser's applies).
     _user_lang: str = ""
-
-    @rx.var
-    def lang(self) -> str:
-        """The page's language: the user's, else the browser's (``Accept-Language`` of
-        this tab's websocket), with no event of its own on any page."""
-        if self._user_lang:
-            return self._user_lang
-        return i18n.from_accept_language(self.router.headers.accept_language)
+    #: ``Accept-Language`` of this tab's current websocket, resolved (:class:`BrowserLanguage`).
+    _browser_lang: str = i18n.DEFAULT_LANG
 
     @rx.event
     async def load_preferences(self):
@@ -41,18 +45,46 @@ class UIState(rx.State):
             user_id = await require_user_id(self)
         except NotSignedIn:
             self._user_lang = ""
-            self.theme = ""
+            if self.theme:
+                self.theme = ""
+            self._set_lang()
             return
         prefs = await members.load_preferences(user_id)
         if prefs is not None:
             self._apply(*prefs)
 
+    def _set_lang(self) -> None:
+        lang = self._user_lang or self._browser_lang
+        if self.lang != lang:
+            self.lang = lang
+
     def _apply(self, theme: str, lang: str) -> None:
         """Show the page in ``lang`` with ``theme`` from now on (after a load or a save)."""
         theme = theme if theme in THEMES else THEMES[0]
         lang = i18n.normalise_lang(lang)
-        if (self.theme, self._user_lang) != (theme, lang):  # unchanged: nothing to send
-            self.theme, self._user_lang = theme, lang
+        if self.theme != theme:  # unchanged: nothing to send
+            self.theme = theme
+        if self._user_lang != lang:
+            self._user_lang = lang
+        self._set_lang()
+
+
+class BrowserLanguage(Middleware):
+    """On a socket's hydration (a new tab, a reload, a reconnect), the browser's language
+    from that socket's ``Accept-Language``, into :attr:`UIState.lang` before the full
+    state goes out: once per socket, no event of its own, nothing on other events."""
+
+    async def preprocess(self, app: Any, state: Any, event: Any) -> None:
+        if not event.name.endswith(HYDRATE_SUFFIX):
+            return None
+        ui = await state.get_state(UIState)
+        ui._browser_lang = i18n.from_accept_language(state.rx_router_headers.accept_language)
+        ui._set_lang()
+        return None
+
+
+#: The name Reflex gives the hydration event (``<root state>.hydrate_and_load``).
+HYDRATE_SUFFIX = ".hydrate_and_load"
 
 
 AuthState.on_identity_change(UIState.load_preferences)

@@ -70,6 +70,7 @@ from clerk_app.sync.upsert import (
     is_current,
     sync_user,
     sync_user_outcome,
+    upsert_call,
 )
 from clerk_app.sync.usernames import derive_username
 
@@ -100,4 +101,5 @@ __all__ = [
     "sync_user",
     "sync_user_memberships",
     "sync_user_outcome",
+    "upsert_call",
 ]

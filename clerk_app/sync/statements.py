@@ -154,6 +154,11 @@ def _build_tombstone(dialect: str) -> Any:
 def statements_for(session: Session) -> tuple[Statements, bool]:
     """The prepared statements for the session's database, and whether it is PostgreSQL."""
     dialect = session.get_bind().dialect.name
+    return statements_for_dialect(dialect), dialect == "postgresql"
+
+
+def statements_for_dialect(dialect: str) -> Statements:
+    """The statements for ``dialect`` (``"sqlite"`` or ``"postgresql"``), built once."""
     statements = _statements.get(dialect)
     if statements is None:
         sa.orm.configure_mappers()  # user_from_row relies on fully set-up instrumentation
@@ -162,4 +167,4 @@ def statements_for(session: Session) -> tuple[Statements, bool]:
             upsert_set_username=_build_upsert(dialect, keep_username=False),
             tombstone=_build_tombstone(dialect),
         )
-    return statements, dialect == "postgresql"
+    return statements

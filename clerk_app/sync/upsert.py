@@ -18,6 +18,7 @@ from clerk_app.sync.statements import (
     LIFECYCLE_PARAMS,
     Statements,
     statements_for,
+    statements_for_dialect,
     user_from_row,
 )
 from clerk_app.sync.usernames import derive_username, free_username, with_random_suffix
@@ -149,6 +150,23 @@ def sync_user_outcome(session: Session, clerk_user: Mapping[str, Any]) -> SyncRe
         return _resolve_conflicts(session, data, now)
     result = _applied(user, params) if user is not None else _ignored(session, data.clerk_id)
     return result if result is not None else _resolve_conflicts(session, data, now)
+
+
+def upsert_call(clerk_user: Mapping[str, Any], dialect: str) -> tuple[Any, dict[str, Any]]:
+    """The common case of :func:`sync_user` as one statement and its parameters, for a
+    caller that runs it itself (the pages, on the driver). A ``RETURNING`` row is the
+    synced row; no row (a tombstone, newer data stored) or a unique violation (another
+    row holds the email or username) is :func:`sync_user`'s to settle.
+
+    Raises:
+        UserWithoutEmail: the user has no primary email address.
+    """
+    data = clerk_user_data(clerk_user)
+    statements = statements_for_dialect(dialect)
+    username = data.username or derive_username(data.email)
+    params = _params(data, email=data.email, username=username, now=utcnow())
+    keep = data.username is None
+    return (statements.upsert_keep_username if keep else statements.upsert_set_username), params
 
 
 def sync_user(session: Session, clerk_user: Mapping[str, Any]) -> User:

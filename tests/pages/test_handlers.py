@@ -127,7 +127,7 @@ async def test_save_profile_saves_for_the_verified_user_only(signed_in, saves, u
 
 async def test_invalid_fields_come_back_as_messages_in_the_users_language(signed_in, monkeypatch):
     root = await signed_in()
-    substate(root, UIState)._user_lang = "en"
+    substate(root, UIState)._apply("system", "en")
 
     async def save_profile(user_id, form):
         return None, {"website": "invalid_url", "bio": "too_long"}

@@ -27,7 +27,7 @@ def emu(monkeypatch):
 
 async def _sign_up(lang: str, form: dict[str, str]) -> str:
     root = new_tab()
-    substate(root, UIState)._user_lang = lang
+    substate(root, UIState).lang = lang
     state = substate(root, LocalAuthState)
     events = await call(LocalAuthState.sign_up, state, form)
     assert events == []  # no session opened, no redirect

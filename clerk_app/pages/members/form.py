@@ -86,6 +86,9 @@ def _select(name: str, options: list[tuple[str, str]]) -> rx.Component:
             *(rx.el.option(t(label), value=value) for value, label in options),
             name=name,
             default_value=MembersState.profile[name],
+            # React does not move a select's default when the prop changes (inputs'
+            # it does): the stored value, for "does the form hold unsaved edits?".
+            custom_attrs={"data-stored": MembersState.profile[name]},
             on_change=_edited(name),
             style=_NATIVE_CONTROL,
         ),

@@ -14,14 +14,15 @@
 What the user typed is never thrown away behind their back. The form is uncontrolled
 (typing sends nothing); ``form_key`` re-mounts it with stored values, and only:
 
-* after this tab's own save, or on a load when the form holds no unsaved edits (asked
-  of the browser, :data:`FORM_EDITED_JS`);
+* after this tab's own save when the rules rewrote a value (the form otherwise already
+  shows what was stored: one message, nothing re-mounted), or on a load when the form
+  holds no unsaved edits (asked of the browser, :data:`FORM_EDITED_JS`);
 * when the user picks "show the stored version" after being told the profile changed
   elsewhere (``stale``): another tab's save seen on a reload, or a save of ours refused
   because a field we changed was changed there too (:class:`members.ProfileChanged`).
 
-A tab whose session is being re-checked (a reconnect, a new socket) hides the form
-rather than unmounting it (``checking``), so a reconnect keeps what was typed.
+A tab whose session is being re-checked hides the form rather than unmounting it
+(``checking``), so a reconnect keeps what was typed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import reflex as rx
 
 from clerk_app import i18n, members, routes
 from clerk_app.models import PROFILE_FIELDS, UserPublic
+from clerk_app.pages.members.scripts import FORM_EDITED_JS, RESUBMIT_JS
 from clerk_app.profile import (
     CHECKED,
     UNCHECKED,
@@ -51,22 +53,6 @@ logger = logging.getLogger(__name__)
 
 EMPTY_PROFILE: dict[str, str] = dict.fromkeys(PROFILE_FIELDS, "")
 
-#: True when the profile form holds values other than the ones it was mounted with.
-FORM_EDITED_JS = """(() => {
-  const form = document.getElementById("profile-form");
-  if (!form) return false;
-  return [...form.elements].some((el) => {
-    if (!el.name) return false;
-    if (el.type === "checkbox") return el.checked !== el.defaultChecked;
-    if (el.tagName === "SELECT") {
-      const initial = [...el.options].find((o) => o.defaultSelected) || el.options[0];
-      return el.value !== (initial ? initial.value : "");
-    }
-    return "defaultValue" in el && el.value !== el.defaultValue;
-  });
-})()"""
-#: Submit the profile form again, as its save button would.
-RESUBMIT_JS = 'document.getElementById("profile-form")?.requestSubmit()'
 #: Why the "changed elsewhere" notice shows: seen on a load, or a save refused.
 STALE_ON_LOAD, STALE_ON_SAVE = "load", "save"
 
@@ -79,8 +65,7 @@ def _when(value: datetime | None, lang: str) -> str:
 
 
 def _hide_while_checking(state: MembersState) -> None:
-    """Nothing shown while the session is checked; a form already there is only hidden,
-    so a reconnect does not throw away what was typed."""
+    """Hidden (not unmounted) while the session is checked: a reconnect keeps typing."""
     if state.loaded and not state.checking:
         state.checking = True
 
@@ -121,6 +106,8 @@ class MembersState(rx.State):
     _submitted: dict[str, str] = {}  # noqa: RUF012
     #: A newer stored profile, held back while the user decides (``stale``).
     _pending: UserPublic | None = None
+    #: (theme, language) this page last applied to the UI state: equal, it is not touched.
+    _prefs: tuple = ()
 
     @rx.event
     @gated(routes.MEMBERS, pending=_hide_while_checking, signed_out=_unload)
@@ -130,29 +117,28 @@ class MembersState(rx.State):
             self.checking = False
         if self.status:  # the last save's outcome belongs to that visit
             self.status = ""
-        ui = await self.get_state(UIState)
         try:
             profile, current = await members.load_member(user.user_id, user.claims)
         except members.AccountError as exc:
             logger.warning("members load failed: %s", exc)
-            self.load_error = i18n.text(ui.lang, exc.key)
+            self.load_error = i18n.text(await self._lang(), exc.key)
             return None
         if self.load_error:
             self.load_error = ""
         if self.clerk_current != current:
             self.clerk_current = current
-        await show_preferences(self, profile.theme, profile.language)
-        if self.loaded and self._shown == (profile.updated_at, profile.synced_at, ui.lang):
+        lang = await self._apply_preferences(profile)
+        if self.loaded and self._shown == (profile.updated_at, profile.synced_at, lang):
             return None
         if not self.loaded:
-            self._show(profile, ui.lang)
+            self._show(profile, lang)
             return None
         if form_values(profile) == self.profile:  # only Clerk's side moved
-            self._show(profile, ui.lang, form=False)
+            self._show(profile, lang, form=False)
             return None
         # The stored values moved (another tab, another device): replace the form only
         # if it holds no unsaved edits, which only the browser knows.
-        self._show(profile, ui.lang, form=False)
+        self._show(profile, lang, form=False)
         self._pending = profile
         return rx.call_script(FORM_EDITED_JS, callback=MembersState.pending_seen)
 
@@ -209,37 +195,39 @@ class MembersState(rx.State):
     @rx.event
     @refuses_suspended
     async def save_profile(self, form_data: dict[str, Any]):
-        ui = await self.get_state(UIState)
         try:
             user_id = await require_user_id(self)
         except NotSignedIn:
             return [
-                rx.toast.error(i18n.text(ui.lang, "session_expired")),
+                rx.toast.error(i18n.text(await self._lang(), "session_expired")),
                 rx.redirect(routes.sign_in_url(routes.MEMBERS)),
             ]
         try:
             form = check_form(form_data)
         except ValueError as exc:
             logger.info("save_profile refused: %s", exc)
-            return self._report(ui.lang, "err_invalid_value", ok=False)
+            return self._report(await self._lang(), "err_invalid_value", ok=False)
         self._submitted = form
         base = {"shown": self.profile, "expected": self._expected} if self._expected else {}
         try:
             saved, errors = await members.save_profile(user_id, form, **base)
         except members.ProfileChanged as exc:
             self._pending, self.stale = exc.current, STALE_ON_SAVE
-            return self._report(ui.lang, "save_conflict", ok=False)
+            return self._report(await self._lang(), "save_conflict", ok=False)
         except members.AccountError as exc:
-            return self._report(ui.lang, exc.key, ok=False)
+            return self._report(await self._lang(), exc.key, ok=False)
         if saved is None:
+            lang = await self._lang()
             self.errors = {
-                field: i18n.text(ui.lang, f"err_{code}", limit=length_limit(field))
+                field: i18n.text(lang, f"err_{code}", limit=length_limit(field))
                 for field, code in errors.items()
             }
-            return self._report(ui.lang, "save_failed", ok=False)
-        await show_preferences(self, saved.theme, saved.language)
-        self._show(saved, ui.lang)
-        return self._report(ui.lang, "saved", ok=True)
+            return self._report(lang, "save_failed", ok=False)
+        lang = await self._apply_preferences(saved)
+        # The form already shows what was saved unless the rules rewrote a value
+        # (``example.com`` -> ``https://example.com``): re-mount only then.
+        self._show(saved, lang, remount=form_values(saved) != {**self.profile, **form})
+        return self._report(lang, "saved", ok=True)
 
     @rx.event
     async def forget(self):
@@ -260,14 +248,30 @@ class MembersState(rx.State):
             return MembersState.on_load
         return rx.redirect(routes.INDEX)
 
+    async def _lang(self) -> str:  # the language this page last applied, else the UI's
+        return self._prefs[1] if self._prefs else (await self.get_state(UIState)).lang
+
+    async def _apply_preferences(self, profile: UserPublic) -> str:
+        """The user's theme and language applied (the UI state untouched when this page
+        last applied the same); the language."""
+        prefs = (profile.theme, i18n.normalise_lang(profile.language))
+        if prefs != self._prefs:
+            await show_preferences(self, *prefs)
+            self._prefs = prefs
+        return prefs[1]
+
     def _report(self, lang: str, key: str, *, ok: bool) -> None:
         """The save's outcome, in the status line beside the save button."""
         self.status, self.status_ok = i18n.text(lang, key), ok
 
-    def _show(self, profile: UserPublic, lang: str, *, form: bool = True) -> None:
+    def _show(
+        self, profile: UserPublic, lang: str, *, form: bool = True, remount: bool = True
+    ) -> None:
         """Show ``profile``; only the vars whose value changed go to the browser.
 
         ``form=False``: everything but the form, which keeps what it shows.
+        ``remount=False``: the form's inputs already hold these values (this tab's own
+        save): its defaults move, nothing is re-mounted.
         """
         full_name = " ".join(p for p in (profile.first_name, profile.last_name) if p)
         shown: dict[str, Any] = {
@@ -292,7 +296,8 @@ class MembersState(rx.State):
         if form:
             self._expected = stored_values(profile)
             self._pending = None
-            self.form_key += 1
+            if remount:
+                self.form_key += 1
 
 
 AuthState.on_identity_change(MembersState.forget)
