@@ -15,8 +15,8 @@ same pragmas as :mod:`clerk_app.db`'s engines).
 connection lost under a statement (a server restart, a reset) makes the pool drop every
 connection opened before it (they died together) and is retried once on a new one.
 Errors come out as :class:`DriverError`, which says whether the database answered
-(``sql_error``) and carries the SQLSTATE (``23505`` for a unique violation on both
-databases). Timeouts are the caller's (:func:`clerk_app.db.run`).
+(``sql_error``) and its SQLSTATE (``23505``: a unique violation, on both databases).
+Timeouts are the caller's (:func:`clerk_app.db.run`).
 """
 
 from __future__ import annotations
@@ -63,7 +63,12 @@ class Compiled:
     @classmethod
     def of(cls, stmt: sa.Executable, dialect: sa.Dialect) -> Compiled:
         compiled = stmt.compile(dialect=dialect)
-        defaults: dict[str, Any] = {}
+        # Values written into the statement itself (``role == "org:admin"``, ``.limit(1)``).
+        defaults: dict[str, Any] = {
+            name: bind.effective_value
+            for name, bind in compiled.binds.items()
+            if not bind.required and bind.callable is None
+        }
         for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
             default = column.default
             if default is None or not default.is_scalar:
@@ -106,6 +111,9 @@ def _dialect(name: str) -> sa.Dialect:
     return SQLiteDialect_pysqlite()
 
 
+MAX_COMPILED = 512  # compiled statements a pool keeps (the app builds a few dozen)
+
+
 @dataclass(slots=True)
 class _Connection:
     raw: Any
@@ -115,12 +123,9 @@ class _Connection:
 
 
 class Pool:
-    """Up to ``size`` driver connections to one database, for one event loop.
-
-    Args:
-        url: a SQLAlchemy URL (``postgresql+psycopg://…`` or ``sqlite:///…``).
-        connect_options: for SQLite, ``pragmas`` (statements run on each new
-            connection); for PostgreSQL, keyword arguments of ``psycopg.AsyncConnection.connect``.
+    """Up to ``size`` driver connections to one database (a SQLAlchemy ``url``), for one
+    event loop. ``connect_options``: SQLite: ``pragmas`` (run on each new connection);
+    PostgreSQL: ``psycopg.AsyncConnection.connect``'s keyword arguments.
     """
 
     def __init__(self, url: str, size: int, **connect_options: Any) -> None:
@@ -141,6 +146,8 @@ class Pool:
     def compiled(self, stmt: sa.Executable) -> Compiled:
         found = self._compiled.get(id(stmt))
         if found is None or found[0] is not stmt:
+            if len(self._compiled) >= MAX_COMPILED:  # statements built per call: stay bounded
+                self._compiled.clear()
             found = self._compiled[id(stmt)] = (stmt, Compiled.of(stmt, self._dialect))
         return found[1]
 

@@ -97,7 +97,7 @@ class OrganizationView:
 
 
 async def _rows(stmt: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-    async with db.get_async_engine(autocommit=True).connect() as conn:
+    async with db.get_async_engine().connect() as conn:  # a read: rolled back on close
         return await _fetch(conn, stmt, params)
 
 

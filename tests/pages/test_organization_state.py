@@ -84,7 +84,7 @@ async def test_an_admin_sees_emails_and_saves_while_a_bad_value_keeps_the_form(w
         "bob@example.com",
     }
     key = state.form_key
-    substate(root, UIState)._user_lang = "en"
+    substate(root, UIState)._apply("light", "en")
     await call(OrganizationState.save_organization, state, {"website": "javascript:x"})
     assert state.errors == {"website": "Enter a valid http(s) address."}
     assert state.form_key == key and not state.status_ok  # the typed values stay
@@ -183,7 +183,7 @@ async def test_another_admins_save_is_never_overwritten_and_the_typed_value_stay
     root = await _tab(world, "ada")
     state = _org_state(root)
     await call(OrganizationState.on_load, state)
-    substate(root, UIState)._user_lang = "en"
+    substate(root, UIState)._apply("light", "en")
     key = state.form_key
     # Another admin saves a new description after Ada's page loaded.
     with session_scope(world["url"]) as session:

@@ -39,7 +39,7 @@ def eve(emu):
 async def _tab(emu, user, lang="en"):
     """A tab signed in as ``user`` (a session and its verified token)."""
     root = new_tab()
-    substate(root, UIState)._user_lang = lang
+    substate(root, UIState)._apply("light", lang)
     sid = emu.create_session(user["id"])
     await _report(emu, root, sid)
     return root, sid

@@ -1,15 +1,13 @@
 """``MembersState``: /members, the merged profile and its form.
 
-* ``on_load`` (after the auth check): Clerk-managed fields fresh from Clerk (from the
-  token's custom claims, or one Backend API call), synced into the row on the way, and
-  the app-managed fields from the database. Not signed in → /sign-in, and back here
-  after signing in. When Clerk cannot be reached, the stored copy is shown and the page
-  says so (``clerk_current``), with a retry.
-* ``save_profile(form_data)``: the guard first, then the form's shape (a dict of known
-  field names to strings: Reflex coerces event payloads loosely, so this is checked
-  here), then validation; invalid → a message under each field (until that field is
-  edited, :meth:`MembersState.field_edited`) and nothing saved; saved → a status line
-  beside the button (never a toast over the form), and the theme and language apply.
+* ``on_load`` (after the auth check): Clerk-managed fields fresh from Clerk (custom
+  claims, or one Backend API call), synced on the way, and the app-managed fields from
+  the database. Not signed in → /sign-in and back. Clerk unreachable: the stored copy,
+  said so (``clerk_current``), with a retry.
+* ``save_profile(form_data)``: the guard, the form's shape (known names to strings:
+  Reflex coerces payloads loosely), then validation; invalid → a message under each
+  field (until edited, :meth:`MembersState.field_edited`), nothing saved; saved → a
+  status line beside the button (never a toast), and the theme and language apply.
 
 What the user typed is never thrown away behind their back. The form is uncontrolled
 (typing sends nothing); ``form_key`` re-mounts it with stored values, and only:
@@ -21,8 +19,7 @@ What the user typed is never thrown away behind their back. The form is uncontro
   elsewhere (``stale``): another tab's save seen on a reload, or a save of ours refused
   because a field we changed was changed there too (:class:`members.ProfileChanged`).
 
-A tab whose session is being re-checked hides the form rather than unmounting it
-(``checking``), so a reconnect keeps what was typed.
+A tab whose session is re-checked hides the form (``checking``): a reconnect keeps it.
 """
 
 from __future__ import annotations
