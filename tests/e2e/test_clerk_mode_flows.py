@@ -327,7 +327,9 @@ def test_tokens_the_backend_must_refuse_leave_members_unavailable(
 
     # …but the backend never adopts that identity.
     page.goto(clerk_app.url + routes.MEMBERS, wait_until="commit")
-    page.wait_for_timeout(6_000)
+    # The refusal takes the page away from /members (a condition, not a fixed wait: slow
+    # machines take longer to get there).
+    page.wait_for_url(lambda url: routes.MEMBERS not in url, timeout=UI_MS)
     expect(page.locator("#member-email")).to_have_count(0)
     assert email not in page.content()
     assert routes.MEMBERS not in page.url
