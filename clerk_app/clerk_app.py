@@ -35,7 +35,6 @@ from clerk_app.pages.session_refused import SessionRefusedState
 from clerk_app.pages.welcome import WelcomeState
 from clerk_app.settings import SettingsError, get_settings
 from clerk_app.state.local_auth import LocalAuthState
-from clerk_app.state.organizations import MyOrganizationsState
 from clerk_app.state.ui import BrowserLanguage
 
 # Before the app serves anything: no credential reaches a log line (Reflex logs failing
@@ -77,12 +76,7 @@ _PAGES = (
     (sign_in.page, routes.SIGN_IN, "clerk_app · sign-in", [LocalAuthState.load_users]),
     (sign_up.page, routes.SIGN_UP, "clerk_app · sign-up", [LocalAuthState.load_users]),
     (welcome.page, routes.WELCOME, "clerk_app · welcome", [WelcomeState.on_load]),
-    (
-        members.page,
-        routes.MEMBERS,
-        "clerk_app · members",
-        [MembersState.on_load, MyOrganizationsState.on_load],
-    ),
+    (members.page, routes.MEMBERS, "clerk_app · members", [MembersState.on_load]),
     (
         organizations.page,
         routes.ORGANIZATION,

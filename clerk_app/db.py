@@ -1,15 +1,13 @@
 """Engines, sessions and migrations: the only place that knows how to reach the database.
 
-* :func:`get_engine` returns one engine per URL (cached), with ``postgresql://``
-  rewritten to the psycopg 3 driver and SQLite configured for a web server:
-  WAL journal (readers never block the writer), a busy timeout (writers queue
-  instead of failing with "database is locked"), foreign keys on, and real
-  transactions (SQLAlchemy emits ``BEGIN`` itself, so SAVEPOINTs work; the
-  sqlite3 module's legacy mode would silently autocommit them).
+* :func:`get_engine`: one engine per URL (cached), ``postgresql://`` on psycopg 3,
+  SQLite set up for a web server: WAL (readers never block the writer), a busy timeout
+  (writers queue, no "database is locked"), foreign keys on, real transactions
+  (SQLAlchemy emits ``BEGIN``, so SAVEPOINTs work).
 * :func:`async_session_scope`: a unit of work on the event loop (the pages' cold
   paths), the sync ORM code through ``AsyncSession.run_sync`` on an async driver.
-* :func:`execute_one` is the hot path (a page's read, a save, the sync's upsert): one
-  statement compiled once and run on the driver (:mod:`clerk_app.lean`).
+* :func:`execute_one` / :func:`execute_all`: the hot path, one statement compiled once
+  and run on the driver (:mod:`clerk_app.lean`).
 * :func:`run` is the one async runner the pages' use cases go through: a timeout, and
   one retry on a lost connection (:class:`Unavailable` otherwise).
 
@@ -39,10 +37,8 @@ if TYPE_CHECKING:  # imported where used: the async ORM's import costs every sta
 
 #: How long a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-#: How long opening a PostgreSQL connection may take before it fails.
-PG_CONNECT_TIMEOUT_S = 10
-#: Connections each server worker keeps to PostgreSQL for page events.
-ASYNC_POOL_SIZE = 10
+PG_CONNECT_TIMEOUT_S = 10  # opening a PostgreSQL connection, at most
+ASYNC_POOL_SIZE = 10  # connections each server worker keeps for page events
 
 
 def normalise_url(url: str | sa.URL) -> str:
@@ -63,7 +59,7 @@ def resolve_url(url: str | None = None) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
-    """A new (uncached) engine for ``url``; ``kwargs`` go to :func:`sqlalchemy.create_engine`."""
+    """A new (uncached) engine; ``kwargs`` go to :func:`sqlalchemy.create_engine`."""
     url = normalise_url(url)
     if not sa.make_url(url).drivername.startswith("sqlite"):
         return sa.create_engine(url, **_postgres_options(kwargs))
@@ -216,9 +212,13 @@ async def execute_one(stmt: sa.Executable, params: dict[str, Any], url: str | No
     return await lean_pool(url).fetch_one(stmt, params)
 
 
-#: event loop -> URL argument -> the driver connections of :func:`execute_one`.
-_lean_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, lean.Pool]]
-_lean_pools = weakref.WeakKeyDictionary()
+async def execute_all(stmt: sa.Executable, params: dict[str, Any], url: str | None = None) -> Any:
+    """:func:`execute_one`, every row (a page's short list)."""
+    return await lean_pool(url).fetch_all(stmt, params)
+
+
+# event loop -> URL argument -> the driver connections of execute_one / execute_all
+_lean_pools: weakref.WeakKeyDictionary[Any, dict[Any, lean.Pool]] = weakref.WeakKeyDictionary()
 
 
 def lean_pool(url: str | None = None) -> lean.Pool:

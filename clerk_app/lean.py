@@ -1,22 +1,19 @@
 """The pages' hot path to the database: SQLAlchemy statements compiled once, run on the driver.
 
 A page event's statement (the /members read, the save's ``UPDATE … RETURNING``, the
-sync's upsert) is a SQLAlchemy Core statement defined once, next to its rules
-(:mod:`clerk_app.profile`, :mod:`clerk_app.sync.statements`). Through the async
-engine, each run costs ~400 µs of CPU (greenlet hops, pool checkout and check-in,
-transaction bookkeeping, result objects) for a statement the driver itself runs in
-~100 µs. Here it is compiled once per dialect (SQL text, parameter order, column
-defaults, SQLAlchemy's own bind and result processors, so values come back exactly as
-the ORM returns them) and run on a raw driver connection: psycopg 3's async mode in
+sync's upsert, the organizations list) is a SQLAlchemy Core statement defined once,
+next to its rules. Through the async engine each run costs ~400 µs of CPU (greenlet
+hops, pool checkout and check-in, transaction bookkeeping, result objects) for a
+statement the driver runs in ~100 µs. Here it is compiled once per dialect (SQL,
+parameter order, column defaults, SQLAlchemy's bind and result processors: values come
+back as the ORM returns them) and run on a raw connection: psycopg 3 async in
 autocommit (one round trip, atomic on its own), or aiosqlite (one thread hop, the
-same pragmas as :mod:`clerk_app.db`'s engines).
+pragmas of :mod:`clerk_app.db`'s engines).
 
-:class:`Pool` is a fixed set of connections per event loop, opened on demand. A
-connection lost under a statement (a server restart, a reset) makes the pool drop every
-connection opened before it (they died together) and is retried once on a new one.
-Errors come out as :class:`DriverError`, which says whether the database answered
-(``sql_error``) and its SQLSTATE (``23505``: a unique violation, on both databases).
-Timeouts are the caller's (:func:`clerk_app.db.run`).
+:class:`Pool`: a fixed set of connections per event loop, opened on demand. A lost
+connection drops every one opened before it (they died together) and the statement is
+retried once. Errors are :class:`DriverError` (``sql_error``: the database answered;
+its SQLSTATE, ``23505`` for a unique violation). Timeouts: :func:`clerk_app.db.run`.
 """
 
 from __future__ import annotations
@@ -51,14 +48,11 @@ class Compiled:
     """One statement for one dialect: what the driver needs, computed once."""
 
     sql: str
-    #: Parameter names in order (SQLite's ``?``); None for psycopg's ``%(name)s``.
-    positional: tuple[str, ...] | None
-    #: Column defaults SQLAlchemy would fill in (an INSERT's omitted columns).
-    defaults: Mapping[str, Any]
+    positional: tuple[str, ...] | None  # parameter order (SQLite's ``?``); psycopg: None
+    defaults: Mapping[str, Any]  # what SQLAlchemy fills in: column defaults, literals
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     columns: tuple[str, ...]
-    #: The columns whose values SQLAlchemy processes (timestamps; SQLite's booleans).
-    processed: tuple[tuple[str, Callable[[Any], Any]], ...]
+    processed: tuple[tuple[str, Callable[[Any], Any]], ...]  # timestamps, SQLite's bools
 
     @classmethod
     def of(cls, stmt: sa.Executable, dialect: sa.Dialect) -> Compiled:
@@ -153,12 +147,19 @@ class Pool:
 
     async def fetch_one(self, stmt: sa.Executable, params: Mapping[str, Any]) -> dict | None:
         """Run ``stmt``; its first row (columns by name, processed as SQLAlchemy would)."""
+        rows = await self.fetch_all(stmt, params, limit=1)
+        return rows[0] if rows else None
+
+    async def fetch_all(
+        self, stmt: sa.Executable, params: Mapping[str, Any], *, limit: int | None = None
+    ) -> list[dict]:
+        """Run ``stmt``; its rows (at most ``limit``), as :meth:`fetch_one` gives one."""
         compiled = self.compiled(stmt)
         args = compiled.parameters(params)
         for attempt in (1, 2):
             conn = await self._acquire()
             try:
-                raw = await self._run(conn, compiled.sql, args)
+                raw = await self._run(conn, compiled.sql, args, limit)
             except BaseException as exc:
                 lost = self._lost(conn.raw, exc)
                 self._release(conn, discard=lost or not isinstance(exc, Exception))
@@ -169,7 +170,7 @@ class Pool:
                         continue
                 raise self._error(exc) from exc
             self._release(conn)
-            return None if raw is None else compiled.row(raw)
+            return [compiled.row(row) for row in raw]
         raise AssertionError("unreachable")
 
     # -- connections ----------------------------------------------------------------------
@@ -214,14 +215,17 @@ class Pool:
             await conn.execute(pragma)
         return conn
 
-    async def _run(self, conn: _Connection, sql: str, args: Any) -> Any:
+    async def _run(self, conn: _Connection, sql: str, args: Any, limit: int | None) -> list:
         # Every statement here returns rows (SELECT, or RETURNING).
         if self.dialect_name == "postgresql":
             # Prepared at once: each statement here runs again and again.
             await conn.cursor.execute(sql, args, prepare=True)
-            return await conn.cursor.fetchone()
+            if limit == 1:
+                row = await conn.cursor.fetchone()
+                return [] if row is None else [row]
+            return await conn.cursor.fetchall()
         rows = await conn.raw.execute_fetchall(sql, args)  # one hop to the connection's thread
-        return rows[0] if rows else None
+        return list(rows[:limit] if limit else rows)
 
     def _lost(self, conn: Any, exc: BaseException) -> bool:
         """The connection died under the statement (not an error the database returned)."""
@@ -261,11 +265,9 @@ class Pool:
 async def within(work: Callable[[], Awaitable[T]], timeout_s: float) -> T:
     """``await work()`` in the caller's task, or :class:`TimeoutError` after ``timeout_s``.
 
-    What ``asyncio.timeout`` does (one timer handle, no extra task), except that on
-    expiry the work is cancelled twice in a row: the second cancellation cuts short
-    psycopg's own clean-up (it would wait up to 10 s for a server-side cancel on a
-    black-holed connection), which then closes the connection at once, so the caller
-    never waits for a dead server.
+    ``asyncio.timeout`` (one timer, no extra task), but an expiry cancels twice: the
+    second cuts psycopg's clean-up short (up to 10 s for a server-side cancel on a
+    black-holed connection), so the caller never waits for a dead server.
     """
     task = asyncio.current_task()
     assert task is not None

@@ -96,11 +96,6 @@ class OrganizationView:
         return self.role == ADMIN_ROLE
 
 
-async def _rows(stmt: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-    async with db.get_async_engine().connect() as conn:  # a read: rolled back on close
-        return await _fetch(conn, stmt, params)
-
-
 async def _fetch(conn: AsyncConnection, stmt: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
     return [dict(row) for row in (await conn.execute(stmt, params)).mappings()]
 
@@ -114,7 +109,7 @@ def _role(row: Mapping[str, Any], active: ActiveOrganization | None) -> str | No
 
 async def list_user_organizations(user_id: str) -> list[OrganizationSummary]:
     """The viewer's live organizations (by name) and their role; one statement."""
-    rows = await _run("err_database", lambda: _rows(statements.LIST, {"viewer": user_id}))
+    rows = await _run("err_database", lambda: db.execute_all(statements.LIST, {"viewer": user_id}))
     if rows:
         ensure_active(rows[0])
     return [

@@ -1,7 +1,8 @@
 """``MyOrganizationsState``: the signed-in user's organizations, for the header and /members.
 
 Loaded after every identity change (one statement; none for a signed-out tab) and again
-on each /members visit, so the header knows whether to show Clerk's organization
+on each /members visit, inside that page's own ``on_load`` (:func:`list_for`: no event
+of its own), so the header knows whether to show Clerk's organization
 switcher and /members lists the organizations with the user's role in each. Only the
 user's own memberships, read with the verified user id; a suspended account lists none.
 """
@@ -15,7 +16,6 @@ import reflex as rx
 from clerk_app import organizations, routes
 from clerk_app.members import AccountError, AccountSuspended
 from clerk_app.state.auth import AuthState, NotSignedIn, require_user_id
-from clerk_app.state.gate import SignedIn, gated
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +35,6 @@ class MyOrganizationsState(rx.State):
             self._set([])
             return
         await self._load(user_id)
-
-    @rx.event
-    @gated(routes.MEMBERS)
-    async def on_load(self, user: SignedIn):
-        """/members: the list, fresh."""
-        await self._load(user.user_id)
 
     async def _load(self, user_id: str) -> None:
         try:
@@ -66,6 +60,11 @@ class MyOrganizationsState(rx.State):
             self.items = items
         if self.has_any != bool(items):
             self.has_any = bool(items)
+
+
+async def list_for(state: rx.State, user_id: str) -> None:
+    """From another page handler (/members' ``on_load``): the list, fresh, in its event."""
+    await (await state.get_state(MyOrganizationsState))._load(user_id)
 
 
 AuthState.on_identity_change(MyOrganizationsState.refresh)

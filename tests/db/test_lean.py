@@ -130,3 +130,32 @@ async def test_an_unreachable_database_is_unavailable(use_database):
 def test_statements_are_compiled_once_per_pool():
     pool = lean.Pool("sqlite:///unused.db", 1)
     assert pool.compiled(members._LIVE_ROW) is pool.compiled(members._LIVE_ROW)
+
+
+async def test_every_row_and_the_statements_own_literals_reach_the_driver(url):
+    """``execute_all`` gives every row, in order; a value written into the statement
+    (``theme == "dark"``, a LIMIT) is sent with it, as SQLAlchemy would."""
+    dialect = db.lean_pool().dialect_name
+    for n in range(3):
+        clerk = {**CLERK, "id": f"user_lean_{n}", "updated_at": 5 + n}
+        clerk["email_addresses"] = [{"id": "idn_1", "email_address": f"ada{n}@example.com"}]
+        stmt, params = upsert_call(clerk, dialect)
+        await db.execute_one(stmt, params)
+    users = sa.table("user", sa.column("clerk_id"), sa.column("theme"))
+    listed = (
+        sa.select(users.c.clerk_id)
+        .where(users.c.theme == "light", users.c.clerk_id != sa.bindparam("not_this"))
+        .order_by(users.c.clerk_id.desc())
+        .limit(2)
+    )
+    rows = await db.execute_all(listed, {"not_this": "user_lean_2"})
+    assert rows == [{"clerk_id": "user_lean_1"}, {"clerk_id": "user_lean_0"}]
+    assert (
+        rows
+        == [
+            dict(r)
+            for r in [_through_sqlalchemy(url, listed.limit(1), {"not_this": "user_lean_2"})]
+        ][:1]
+        + rows[1:]
+    )
+    assert await db.execute_one(listed, {"not_this": "nobody"}) == {"clerk_id": "user_lean_2"}

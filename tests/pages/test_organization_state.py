@@ -152,7 +152,7 @@ async def test_a_suspended_account_gets_only_the_suspended_state_everywhere(worl
     await call(MembersState.save_profile, members, {"bio": "x"})
     assert not members.loaded
     mine = substate(root, MyOrganizationsState)
-    await call(MyOrganizationsState.on_load, mine)
+    await call(MyOrganizationsState.refresh, mine)
     assert mine.items == [] and not mine.has_any
 
     with session_scope(world["url"]) as session:

@@ -1,20 +1,18 @@
 """``MembersState``: /members, the merged profile and its form.
 
-* ``on_load`` (after the auth check): Clerk-managed fields fresh from Clerk (custom
-  claims, or one Backend API call), synced on the way, and the app-managed fields from
-  the database. Not signed in → /sign-in and back. Clerk unreachable: the stored copy,
-  said so (``clerk_current``), with a retry.
+* ``on_load`` (after the auth check): Clerk's fields fresh (claims, or one Backend API
+  call), synced on the way; ours from the database; the Organisations card. Signed
+  out → /sign-in and back. Clerk unreachable: the stored copy, said so, a retry.
 * ``save_profile(form_data)``: the guard, the form's shape (known names to strings:
   Reflex coerces payloads loosely), then validation; invalid → a message under each
   field (until edited, :meth:`MembersState.field_edited`), nothing saved; saved → a
   status line beside the button (never a toast), and the theme and language apply.
 
-What the user typed is never thrown away behind their back. The form is uncontrolled
-(typing sends nothing); ``form_key`` re-mounts it with stored values, and only:
+What the user typed is never lost: the form is uncontrolled (typing sends nothing);
+``form_key`` re-mounts it with stored values, and only:
 
-* after this tab's own save when the rules rewrote a value (the form otherwise already
-  shows what was stored: one message, nothing re-mounted), or on a load when the form
-  holds no unsaved edits (asked of the browser, :data:`FORM_EDITED_JS`);
+* after this tab's own save when the rules rewrote a value (else the form shows what
+  was stored), or on a load when it holds no unsaved edits (:data:`FORM_EDITED_JS`);
 * when the user picks "show the stored version" after being told the profile changed
   elsewhere (``stale``): another tab's save seen on a reload, or a save of ours refused
   because a field we changed was changed there too (:class:`members.ProfileChanged`).
@@ -44,6 +42,7 @@ from clerk_app.profile import (
 from clerk_app.state.account import refuses_suspended
 from clerk_app.state.auth import AuthState, NotSignedIn, require_user_id
 from clerk_app.state.gate import SignedIn, gated
+from clerk_app.state.organizations import list_for
 from clerk_app.state.ui import UIState, show_preferences
 
 logger = logging.getLogger(__name__)
@@ -120,6 +119,7 @@ class MembersState(rx.State):
             logger.warning("members load failed: %s", exc)
             self.load_error = i18n.text(await self._lang(), exc.key)
             return None
+        await list_for(self, user.user_id)  # the Organisations card, in this same event
         if self.load_error:
             self.load_error = ""
         if self.clerk_current != current:
