@@ -123,3 +123,31 @@ def test_the_browser_cannot_activate_an_organization_it_is_not_in(app, page):
     with _api(app) as api:
         assert _active_in_emulator(api, _user_id(api, email)) is None
         assert api.get(f"/v1/organizations/{theirs['id']}/memberships").json()["total_count"] == 1
+
+
+def test_an_organization_made_locally_reaches_our_tables_and_its_page(app, page):
+    """The three parts meet: the local switcher creates the organization in the
+    emulator, its signed webhooks sync it (and the creator's admin membership) into our
+    tables, /members' card lists it, and its page shows the creator as a member."""
+    tag = uuid.uuid4().hex[:8]
+    email = unique_email("olga")
+    sign_up(page, app, email, "Olga", "Founder")
+    _create(page, f"Delta {tag}", f"delta-{tag}")
+    expect(page.locator("#local-org-active")).to_have_text(f"Delta {tag}")
+    card = page.locator("#organizations-card")
+    for _ in range(40):  # the webhooks land in the background: reload until they did
+        page.reload()
+        page.locator("#member-email").wait_for(timeout=20_000)
+        if card.get_by_text(f"Delta {tag}").count():
+            break
+        page.wait_for_timeout(500)
+    expect(card.get_by_text(f"Delta {tag}")).to_be_visible()
+    expect(card.get_by_text(i18n.text("fr", "role_admin"))).to_be_visible()
+    card.get_by_text(f"Delta {tag}").click()
+    page.wait_for_url(f"**/organizations/delta-{tag}", timeout=20_000)
+    with _api(app) as api:
+        user_id = _user_id(api, email)
+    member = page.locator(f'[data-member="{user_id}"]')
+    expect(member).to_be_visible(timeout=20_000)
+    expect(member).to_contain_text("Olga Founder")
+    expect(member).to_contain_text(email)  # the creator is an admin: e-mails are shown
