@@ -52,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg
 
-from bench.membership_sync import membership_rows
+from bench.harness.membership_sync import membership_rows
 from clerk_app import db, lean, schema
 from clerk_app.models import User, UserPublic, new_user_id, utcnow
 from clerk_app.sync import sync_user, upsert_call
