@@ -67,10 +67,17 @@ class NaiveClerkAPI:
         self.calls = 0
 
     async def get_user(self, user_id: str) -> dict[str, Any]:
+        return await self._get(f"/v1/users/{user_id}")
+
+    async def get_user_organization_memberships(self, user_id: str) -> list[dict[str, Any]]:
+        """/welcome's membership listing (one page is all a new user has)."""
+        return (await self._get(f"/v1/users/{user_id}/organization_memberships"))["data"]
+
+    async def _get(self, path: str) -> Any:
         from clerk_app.clerk.api import ClerkAPIError
 
         self.calls += 1
-        response = await self._http.get(f"{self.base_url}/v1/users/{user_id}")
+        response = await self._http.get(f"{self.base_url}{path}")
         if response.status_code != 200:
             raise ClerkAPIError("request failed", status=response.status_code)
         return response.json()
