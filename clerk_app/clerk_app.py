@@ -17,7 +17,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.environment import environment
 
-from clerk_app import log_safety, logging_setup, routes, schema
+from clerk_app import change_feed, log_safety, logging_setup, routes, schema
 from clerk_app.components import page_head
 from clerk_app.components.session_bridge import auth_root
 from clerk_app.pages import (
@@ -70,6 +70,8 @@ app = rx.App(
     head_components=page_head.head_components(),
 )
 app.add_middleware(BrowserLanguage())
+# Each worker follows PostgreSQL's change notifications (a no-op on SQLite).
+app.register_lifespan_task(change_feed.listen)
 
 _PAGES = (
     (index.page, routes.INDEX, "clerk_app", []),

@@ -119,6 +119,14 @@ def _blank_to_none(value: Any, *, lower: bool = False) -> str | None:
     return value.strip().lower() if lower else value.strip()
 
 
+def profile_claims(claims: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """What :func:`user_from_claims` reads from ``claims``, as a tuple to compare with a
+    later token's; ``None`` without the custom claims (Clerk is then asked instead)."""
+    if "updated_at" not in claims:
+        return None
+    return (*(claims.get(name) for name in CUSTOM_CLAIMS), claims.get("primary_email_address_id"))
+
+
 def user_from_claims(user_id: str, claims: Mapping[str, Any]) -> dict[str, Any] | None:
     """Clerk's user JSON rebuilt from custom session claims, or ``None`` without them."""
     email = claims.get("email")

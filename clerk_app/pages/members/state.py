@@ -23,7 +23,6 @@ A tab whose session is re-checked hides the form (``checking``): a reconnect kee
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 import reflex as rx
@@ -31,6 +30,7 @@ import reflex as rx
 from clerk_app import i18n, members, routes
 from clerk_app.models import PROFILE_FIELDS, UserPublic
 from clerk_app.pages.members.scripts import FORM_EDITED_JS, RESUBMIT_JS
+from clerk_app.pages.members.shown import load_inputs, read_only_values
 from clerk_app.profile import (
     CHECKED,
     UNCHECKED,
@@ -51,13 +51,6 @@ EMPTY_PROFILE: dict[str, str] = dict.fromkeys(PROFILE_FIELDS, "")
 
 #: Why the "changed elsewhere" notice shows: seen on a load, or a save refused.
 STALE_ON_LOAD, STALE_ON_SAVE = "load", "save"
-
-
-def _when(value: datetime | None, lang: str) -> str:
-    if value is None:
-        return i18n.text(lang, "unknown")
-    pattern = "%Y-%m-%d %H:%M UTC" if lang == "en" else "%d/%m/%Y %H:%M UTC"
-    return value.strftime(pattern)
 
 
 def _hide_while_checking(state: MembersState) -> None:
@@ -104,15 +97,26 @@ class MembersState(rx.State):
     _pending: UserPublic | None = None
     #: (theme, language) this page last applied to the UI state: equal, it is not touched.
     _prefs: tuple = ()
+    #: What the last complete load was taken from (:func:`load_inputs`): equal on the next
+    #: visit, nothing shown can have changed.
+    _seen: tuple = ()
 
     @rx.event
     @gated(routes.MEMBERS, pending=_hide_while_checking, signed_out=_unload)
-    @refuses_suspended
     async def on_load(self, user: SignedIn):
         if self.checking:
             self.checking = False
         if self.status:  # the last save's outcome belongs to that visit
             self.status = ""
+        seen = load_inputs(user)
+        if self.loaded and seen is not None and seen == self._seen:
+            return None  # nothing shown can have changed: no read at all
+        return await self._load(user, seen)
+
+    @refuses_suspended
+    async def _load(self, user: SignedIn, seen: tuple | None):
+        """The visit's reads: the profile (synced on the way), the Organisations card."""
+        self._seen = ()
         try:
             profile, current = await members.load_member(user.user_id, user.claims)
         except members.AccountError as exc:
@@ -120,6 +124,8 @@ class MembersState(rx.State):
             self.load_error = i18n.text(await self._lang(), exc.key)
             return None
         await list_for(self, user.user_id)  # the Organisations card, in this same event
+        if current and seen is not None:
+            self._seen = seen
         if self.load_error:
             self.load_error = ""
         if self.clerk_current != current:
@@ -270,20 +276,7 @@ class MembersState(rx.State):
         ``remount=False``: the form's inputs already hold these values (this tab's own
         save): its defaults move, nothing is re-mounted.
         """
-        full_name = " ".join(p for p in (profile.first_name, profile.last_name) if p)
-        shown: dict[str, Any] = {
-            "clerk": {
-                "email": profile.email or "",
-                "first_name": profile.first_name or "",
-                "last_name": profile.last_name or "",
-                "username": profile.username or "",
-                "image_url": profile.image_url or "",
-                "full_name": full_name or profile.username or profile.email or "",
-            },
-            "created_at": _when(profile.created_at, lang),
-            "synced_at": _when(profile.synced_at, lang),
-            "loaded": True,
-        }
+        shown = read_only_values(profile, lang)
         if form:
             shown |= {"profile": form_values(profile), "errors": {}, "stale": ""}
         for name, value in shown.items():
