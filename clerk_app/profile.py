@@ -33,7 +33,15 @@ import sqlalchemy as sa
 from pydantic import ValidationError, field_validator
 
 from clerk_app.form_merge import expected_params, unchanged
-from clerk_app.models import LANGUAGES, PROFILE_FIELDS, THEMES, ProfileFields, User, utcnow
+from clerk_app.models import (
+    LANGUAGES,
+    PROFILE_FIELDS,
+    THEMES,
+    ProfileFields,
+    User,
+    UserPublic,
+    utcnow,
+)
 from clerk_app.text_rules import (
     ERROR_CODES,  # noqa: F401 (the codes validate_profile gives)
     clean,
@@ -215,7 +223,7 @@ def update_statement(fields: tuple[str, ...], guarded: bool = False) -> sa.Updat
         sa.update(_T)
         .where(*where)
         .values({name: sa.bindparam(f"v_{name}") for name in (*fields, "updated_at")})
-        .returning(*_T.c)
+        .returning(*(_T.c[name] for name in UserPublic.model_fields))
     )
 
 

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import reflex as rx
@@ -131,10 +133,10 @@ class AuthState(rx.State):
             raise NotSignedIn("session token expired without refresh")
         return self._user_id
 
-    def _verified_claims(self) -> dict[str, Any]:
-        """The claims of the current token (call after :meth:`_verified_user_id`)."""
+    def _verified_claims(self) -> Mapping[str, Any]:
+        """The claims of the current token (call after :meth:`_verified_user_id`); read-only."""
         self._verified_user_id()
-        return dict(self._claims)
+        return MappingProxyType(self._claims)
 
     def _verified_active_org(self) -> ActiveOrganization | None:
         """The current token's active organization (call after :meth:`_verified_user_id`)."""

@@ -15,6 +15,7 @@ active organization in its ``o`` claim, :meth:`AuthState.set_session` verifies i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import reflex as rx
@@ -115,7 +116,7 @@ class LocalOrgState(rx.State):
         # The token the bridge fetches now carries the new ``o`` claim.
         return rx.call_script(REPORT_NOW_JS, callback=LocalOrgState.follow_token)
 
-    def _follow(self, claims: dict[str, Any]) -> None:
+    def _follow(self, claims: Mapping[str, Any]) -> None:
         active = active_organization(claims)
         known = {org["id"]: org for org in self.organizations}
         if active is None or active.clerk_id not in known:

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from clerk_app import db, lean, members
+from clerk_app.models import UserPublic
 from clerk_app.profile import ProfileUpdate, update_parameters
 from clerk_app.sync import upsert_call
 from tests.support.database import migrated
@@ -61,7 +62,9 @@ async def test_the_sync_the_read_and_the_save_match_sqlalchemy(url):
     stmt, params = update_parameters("user_lean", update, expected)
     saved = await db.execute_one(stmt, params)
     assert saved["bio"] == "Notes on the engine" and saved["email_notifications"] is False
-    assert saved == _through_sqlalchemy(url, members._LIVE_ROW, {"clerk_id": "user_lean"})
+    stored = _through_sqlalchemy(url, members._LIVE_ROW, {"clerk_id": "user_lean"})
+    assert set(saved) == set(UserPublic.model_fields)  # what the page shows, nothing more
+    assert saved == {name: stored[name] for name in saved}
     # The guard holds: the form expected a bio that is no longer there, nothing written.
     stmt, params = update_parameters("user_lean", ProfileUpdate(bio="late"), {"bio": None})
     assert await db.execute_one(stmt, params) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +11,6 @@ from clerk_app.models import UserPublic
 from clerk_app.state.gate import SignedIn
 
 
-@functools.lru_cache(maxsize=4096)
 def when(value: datetime | None, lang: str) -> str:
     """A stored time as the page prints it in ``lang``."""
     if value is None:
