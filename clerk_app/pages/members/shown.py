@@ -7,7 +7,7 @@ from typing import Any
 
 from clerk_app import change_feed, i18n
 from clerk_app.clerk.users import profile_claims
-from clerk_app.models import UserPublic
+from clerk_app.models import CLERK_FIELDS, UserPublic
 from clerk_app.state.gate import SignedIn
 
 
@@ -17,6 +17,12 @@ def when(value: datetime | None, lang: str) -> str:
         return i18n.text(lang, "unknown")
     pattern = "%Y-%m-%d %H:%M UTC" if lang == "en" else "%d/%m/%Y %H:%M UTC"
     return value.strftime(pattern)
+
+
+def card_key(profile: UserPublic, lang: str) -> tuple:
+    """What :func:`read_only_values` depends on."""
+    clerk = (getattr(profile, name) for name in CLERK_FIELDS)
+    return (lang, profile.created_at, profile.synced_at, *clerk)
 
 
 def read_only_values(profile: UserPublic, lang: str) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """``MembersState``: /members, the merged profile and its form.
 
-* ``on_load`` (after the auth check): Clerk's fields fresh (claims, or one Backend API
-  call), synced on the way; ours from the database; the Organisations card. Signed
-  out → /sign-in and back. Clerk unreachable: the stored copy, said so, a retry.
+* ``on_load`` (after the auth check): nothing read when nothing shown can have moved
+  (:func:`load_inputs`); else Clerk's fields fresh (claims, or one Backend API call),
+  synced on the way, ours from the database, the Organisations card. Signed out →
+  /sign-in and back. Clerk unreachable: the stored copy, said so, a retry.
 * ``save_profile(form_data)``: the guard, the form's shape (known names to strings:
   Reflex coerces payloads loosely), then validation; invalid → a message under each
   field (until edited, :meth:`MembersState.field_edited`), nothing saved; saved → a
@@ -30,7 +31,7 @@ import reflex as rx
 from clerk_app import i18n, members, routes
 from clerk_app.models import PROFILE_FIELDS, UserPublic
 from clerk_app.pages.members.scripts import FORM_EDITED_JS, RESUBMIT_JS
-from clerk_app.pages.members.shown import load_inputs, read_only_values
+from clerk_app.pages.members.shown import card_key, load_inputs, read_only_values
 from clerk_app.profile import (
     CHECKED,
     UNCHECKED,
@@ -97,9 +98,9 @@ class MembersState(rx.State):
     _pending: UserPublic | None = None
     #: (theme, language) this page last applied to the UI state: equal, it is not touched.
     _prefs: tuple = ()
-    #: What the last complete load was taken from (:func:`load_inputs`): equal on the next
-    #: visit, nothing shown can have changed.
+    #: The last complete load's :func:`load_inputs`: equal on a visit, nothing to read.
     _seen: tuple = ()
+    _card: tuple = ()  #: what the identity card and dates show (:func:`card_key`)
 
     @rx.event
     @gated(routes.MEMBERS, pending=_hide_while_checking, signed_out=_unload)
@@ -265,7 +266,10 @@ class MembersState(rx.State):
 
     def _report(self, lang: str, key: str, *, ok: bool) -> None:
         """The save's outcome, in the status line beside the save button."""
-        self.status, self.status_ok = i18n.text(lang, key), ok
+        if self.status != (status := i18n.text(lang, key)):
+            self.status = status
+        if self.status_ok != ok:
+            self.status_ok = ok
 
     def _show(
         self, profile: UserPublic, lang: str, *, form: bool = True, remount: bool = True
@@ -276,16 +280,19 @@ class MembersState(rx.State):
         ``remount=False``: the form's inputs already hold these values (this tab's own
         save): its defaults move, nothing is re-mounted.
         """
-        shown = read_only_values(profile, lang)
+        card = card_key(profile, lang)
+        shown = read_only_values(profile, lang) if card != self._card else {}
         if form:
             shown |= {"profile": form_values(profile), "errors": {}, "stale": ""}
         for name, value in shown.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
+        self._card = card
         self._shown = (profile.updated_at, profile.synced_at, lang)
         if form:
             self._expected = stored_values(profile)
-            self._pending = None
+            if self._pending is not None:
+                self._pending = None
             if remount:
                 self.form_key += 1
 
