@@ -42,15 +42,17 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from clerk_app.clerk.jwks import JWKSCache
 from clerk_app.clerk.token_kinds import M2M_SUBJECT_PREFIX, header_refusal
+
+if TYPE_CHECKING:
+    import httpx
 
 #: Longer inputs are rejected before any parsing (Clerk session tokens are under 2 KiB).
 MAX_TOKEN_LENGTH = 8192
