@@ -9,8 +9,9 @@ Reflex. What is mounted depends on the mode, decided once here:
   answer, 503 ``{"status": "unavailable", "schema": "not at head"}`` while migrations
   are pending (load balancers and ``make run`` smoke checks).
 * ``/api/webhooks/clerk``: Clerk's (or the emulator's) svix-signed webhooks.
-* ``settings.EMULATOR_PATH`` (``/_clerk``): the local Clerk emulator, in local mode only.
-  In clerk mode and in production it is simply not routed, so it cannot be reached.
+* ``settings.EMULATOR_PATH`` (``/_clerk``): the local Clerk emulator, in local mode only,
+  built on its first request (:class:`~clerk_app.services.LazyEmulatorApp`). In clerk
+  mode and in production it is simply not routed, so it cannot be reached.
 
 The webhook endpoint, HTTP in, status code out (the event itself is applied by
 :mod:`clerk_app.webhooks`, after :mod:`clerk_app.clerk.svix` has verified it):
@@ -107,9 +108,8 @@ def build_api() -> Starlette:
         Route(routes.API_HEALTH, health, methods=["GET"]),
         webhook_route(services.webhook_signing_secret, path=routes.API_WEBHOOK),
     ]
-    emulator_app = services.local_emulator_app()
-    if emulator_app is not None and settings.mode == "local" and not settings.is_production:
-        api_routes.append(Mount(EMULATOR_PATH, app=emulator_app))
+    if settings.mode == "local" and not settings.is_production:
+        api_routes.append(Mount(EMULATOR_PATH, app=services.LazyEmulatorApp()))
     log_webhook_configuration(services.webhook_signing_secret)
     return Starlette(routes=api_routes)
 

@@ -14,8 +14,10 @@ settings call it).
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from clerk_app import routes
 from clerk_app.settings import Settings, get_settings
@@ -54,6 +56,26 @@ def local_emulator_app() -> Starlette | None:
     from clerk_emulator import create_emulator_app
 
     return create_emulator_app(emulator)
+
+
+class LazyEmulatorApp:
+    """:func:`local_emulator_app`, built on its first request: what the backend mounts.
+
+    Start-up (twice per ``reflex run``: the compile process, then the backend worker)
+    pays nothing for the emulator: its imports, its keys and its store are loaded by
+    whatever needs it first (this app, a local sign-in, a Backend API call).
+    """
+
+    def __init__(self) -> None:
+        self._app: Starlette | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._app is None:
+            app = local_emulator_app()
+            if app is None:
+                raise RuntimeError("the Clerk emulator only runs in local (development) mode")
+            self._app = app
+        await self._app(scope, receive, send)
 
 
 def local_secret_key(settings: Settings) -> str:
@@ -133,8 +155,17 @@ def webhook_signing_secret() -> str | None:
     settings = get_settings()
     if settings.clerk_webhook_signing_secret is not None:
         return settings.clerk_webhook_signing_secret.get_secret_value()
-    emulator = get_local_emulator()
-    return emulator.webhook_secret if emulator else None
+    if settings.mode != "local" or settings.is_production:
+        return None
+    # What the emulator signs with (its persisted secret), without building the emulator.
+    return _local_webhook_secret(settings.clerk_emulator_dir)
+
+
+@functools.cache
+def _local_webhook_secret(data_dir: Path) -> str:
+    from clerk_emulator.local_secrets import load_local_secrets
+
+    return load_local_secrets(data_dir)[1]
 
 
 def reset_services() -> None:
@@ -146,3 +177,4 @@ def reset_services() -> None:
         _verifier = None
         _emulator = None
         _clerk_apis.clear()
+        _local_webhook_secret.cache_clear()

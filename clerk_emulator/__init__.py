@@ -21,13 +21,31 @@ this package; a production deployment never does.
 
 from __future__ import annotations
 
-from .app import create_emulator_app
-from .core import DEFAULT_WEBHOOK_PATH, Emulator
-from .errors import EmulatorError
-from .faults import Faults
-from .local_secrets import load_local_secrets
-from .tokens import clerk_claims
-from .webhooks import Delivery, WebhookSender
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import create_emulator_app
+    from .core import DEFAULT_WEBHOOK_PATH, Emulator
+    from .errors import EmulatorError
+    from .faults import Faults
+    from .local_secrets import load_local_secrets
+    from .tokens import clerk_claims
+    from .webhooks import Delivery, WebhookSender
+
+#: Each name, and the module it is imported from on first use: importing the package (or
+#: only :mod:`.local_secrets`, as the app does at start-up) loads none of the others.
+_EXPORTS = {
+    "DEFAULT_WEBHOOK_PATH": ".core",
+    "Delivery": ".webhooks",
+    "Emulator": ".core",
+    "EmulatorError": ".errors",
+    "Faults": ".faults",
+    "WebhookSender": ".webhooks",
+    "clerk_claims": ".tokens",
+    "create_emulator_app": ".app",
+    "load_local_secrets": ".local_secrets",
+}
 
 __all__ = [
     "DEFAULT_WEBHOOK_PATH",
@@ -40,3 +58,12 @@ __all__ = [
     "create_emulator_app",
     "load_local_secrets",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value

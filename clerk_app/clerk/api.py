@@ -26,9 +26,7 @@ import random
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from clerk_app.clerk.api_errors import (
     ClerkAPIError,
@@ -38,6 +36,9 @@ from clerk_app.clerk.api_errors import (
     retry_after_s,
 )
 from clerk_app.clerk.org_api import OrganizationCalls
+
+if TYPE_CHECKING:  # imported where used: the first call pays for it, not every start-up
+    import httpx
 
 __all__ = ["MAX_PAGE_SIZE", "ClerkAPI", "ClerkAPIError", "OrganizationNotFound", "UserNotFound"]
 
@@ -98,7 +99,11 @@ class ClerkAPI(OrganizationCalls):
             "User-Agent": "clerk-app/0.1 (+httpx)",
         }
         self._owns_client = http_client is None
-        self._http = http_client or httpx.AsyncClient(transport=transport)
+        if http_client is None:
+            import httpx
+
+            http_client = httpx.AsyncClient(transport=transport)
+        self._http = http_client
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
@@ -184,6 +189,8 @@ class ClerkAPI(OrganizationCalls):
         params: dict[str, Any] | None = None,
         missing: type[ClerkAPIError] = ClerkAPIError,
     ) -> Any:
+        import httpx
+
         started = self._clock()
         retries = 0
         while True:

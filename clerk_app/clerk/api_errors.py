@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import email.utils
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 
 class ClerkAPIError(Exception):

@@ -33,10 +33,11 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-import httpx
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from jwt import PyJWK
+if TYPE_CHECKING:  # both imported where used: a download is rare, start-up is not
+    import httpx
+    from jwt import PyJWK
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ def parse_jwks(body: bytes) -> dict[str, PyJWK]:
     Raises:
         ValueError: not a JWKS document, or not one usable key in it.
     """
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+    from jwt import PyJWK
+
     document = json.loads(body)
     entries = document.get("keys") if isinstance(document, dict) else None
     if not isinstance(entries, list):
@@ -178,6 +182,8 @@ class JWKSCache:
             return await self._get(self._client)
         # Downloads are rare (start-up, key rotation), so a client per download costs
         # little and leaves nothing to close.
+        import httpx
+
         async with httpx.AsyncClient(timeout=self._fetch_timeout_s) as client:
             return await self._get(client)
 

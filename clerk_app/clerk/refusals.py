@@ -1,15 +1,29 @@
 """Why a session token was refused, as a category an operator can act on.
 
-:class:`~clerk_app.clerk.tokens.InvalidToken` carries a short ``reason`` ("wrong
-issuer", "unknown kid", …). When clerk-js holds a token the backend refuses, the
-user is signed in at Clerk and not here; what helps is the setting to check, which
-depends only on the kind of refusal. :func:`categorize` maps a refusal to one of
-:data:`CATEGORIES`, from an explicit ``category`` attribute when the exception has a
-known one, else from its reason: known reasons first, then keywords, then ``other``,
-so a reason added to the verifier later still lands somewhere sensible.
+:class:`InvalidToken` (raised by :class:`~clerk_app.clerk.tokens.TokenVerifier`, defined
+here so that the states can name it without loading the verifier and its crypto)
+carries a short ``reason`` ("wrong issuer", "unknown kid", …). When clerk-js holds a
+token the backend refuses, the user is signed in at Clerk and not here; what helps is
+the setting to check, which depends only on the kind of refusal. :func:`categorize`
+maps a refusal to one of :data:`CATEGORIES`, from an explicit ``category`` attribute
+when the exception has a known one, else from its reason: known reasons first, then
+keywords, then ``other``, so a reason added to the verifier later still lands
+somewhere sensible.
 """
 
 from __future__ import annotations
+
+#: Longer inputs are rejected before any parsing (Clerk session tokens are under 2 KiB).
+MAX_TOKEN_LENGTH = 8192
+
+
+class InvalidToken(Exception):
+    """The token must not be trusted; ``reason`` says why in a few words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
 
 AUTHORIZED_PARTY = "authorized_party"
 ISSUER = "issuer"

@@ -42,18 +42,21 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from clerk_app.clerk.jwks import JWKSCache
+from clerk_app.clerk.refusals import MAX_TOKEN_LENGTH, InvalidToken
 from clerk_app.clerk.token_kinds import M2M_SUBJECT_PREFIX, header_refusal
 
-#: Longer inputs are rejected before any parsing (Clerk session tokens are under 2 KiB).
-MAX_TOKEN_LENGTH = 8192
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["MAX_TOKEN_LENGTH", "InvalidToken", "TokenVerifier"]
+
 _MAX_KID_LENGTH = 256
 _HEADER_CACHE_SIZE = 64
 
@@ -67,14 +70,6 @@ _PADDING = {0: b"", 2: b"==", 3: b"="}
 #: RS256's padding and hash, built once (both are stateless descriptions).
 _PKCS1V15, _SHA256 = padding.PKCS1v15(), hashes.SHA256()
 _MISSING = object()
-
-
-class InvalidToken(Exception):
-    """The token must not be trusted; ``reason`` says why in a few words."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def _b64decode(segment: bytes) -> bytes:

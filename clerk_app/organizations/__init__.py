@@ -23,9 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncConnection
+from typing import TYPE_CHECKING, Any
 
 from clerk_app import db
 from clerk_app.clerk.organizations import ActiveOrganization
@@ -35,6 +33,9 @@ from clerk_app.models import utcnow
 from clerk_app.org_models import ADMIN_ROLE
 from clerk_app.organizations import statements
 from clerk_app.organizations.form import check_form, validate_organization
+
+if TYPE_CHECKING:  # loaded with the first async engine (clerk_app.db.make_async_engine)
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 __all__ = [
     "CHANGED_ELSEWHERE",

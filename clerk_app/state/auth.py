@@ -41,7 +41,7 @@ import reflex as rx
 from clerk_app import routes, services
 from clerk_app.clerk import refusals
 from clerk_app.clerk.organizations import ActiveOrganization, active_organization
-from clerk_app.clerk.tokens import MAX_TOKEN_LENGTH, InvalidToken
+from clerk_app.clerk.refusals import MAX_TOKEN_LENGTH, InvalidToken
 
 logger = logging.getLogger(__name__)
 

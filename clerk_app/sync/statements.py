@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
@@ -46,7 +46,12 @@ _COLUMN_KEYS = tuple(column.key for column in _T.c)
 
 
 def insert_for(dialect: str) -> Any:
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+    if dialect == "postgresql":
+        return postgresql.insert
+    # SQLite's dialect loads with the first SQLite statement, not with every start-up.
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
 def returning_row(stmt: Any) -> Any:
