@@ -16,9 +16,11 @@ vouch for anything:
 * the database is SQLite (no ``NOTIFY``), or the listener has not started;
 * the listening connection was lost: the next session gets a new random tag, so a
   stamp from before the gap never matches one after it (nor one of another worker);
-* no proof of life from the server for :data:`MAX_SILENCE_S`: a heartbeat every
-  :data:`HEARTBEAT_S` proves that every notification committed before it was sent has
-  been counted.
+* no proof for :data:`MAX_SILENCE_S`: every :data:`HEARTBEAT_S` the listener notifies
+  itself and waits to hear it back. Notifications arrive in commit order, so hearing
+  it proves that every notification committed before it was sent has been counted,
+  and that notifications reach this connection at all (a pooler in transaction mode
+  runs ``LISTEN`` and forwards nothing: the feed then never vouches).
 
 So a write elsewhere reaches a page's next visit as soon as its notification arrives
 (milliseconds), and at worst after :data:`MAX_SILENCE_S` if the listener stalls.
@@ -39,6 +41,11 @@ from clerk_app import lean
 logger = logging.getLogger(__name__)
 
 CHANNEL = "clerk_app_changes"
+#: How the listener subscribes (a constant, so a test can stand in for a pooler).
+SUBSCRIBE = f"LISTEN {CHANNEL}"
+#: A listener's own heartbeat payloads start with this (never a Clerk id, nor ``*``).
+HEARTBEAT = "heartbeat:"
+_NOTIFY = "SELECT pg_notify(%s, %s)"
 #: The payload that concerns every user (an organization's row changed).
 EVERYONE = "*"
 HEARTBEAT_S = 2.0
@@ -65,17 +72,21 @@ class ChangeFeed:
             return None
         return (self._session, self._everyone, self._counts.get(user_id, 0))
 
-    def opened(self) -> None:
-        """A new listening session: nothing seen before it counts."""
+    def opened(self) -> str:
+        """A new listening session (nothing seen before it counts); its tag. It vouches
+        from its first heartbeat heard."""
         self._session = secrets.token_hex(8)
         self._counts.clear()
         self._everyone = 0
-        self._proven_at = time.monotonic()
+        self._proven_at = -float("inf")
+        return self._session
 
     def closed(self) -> None:
         self._session = None
 
     def changed(self, payload: str) -> None:
+        if payload.startswith(HEARTBEAT):  # another worker's
+            return
         if payload == EVERYONE:
             self._everyone += 1
         elif payload in self._counts or len(self._counts) < MAX_USERS:
@@ -109,20 +120,26 @@ async def follow(feed: ChangeFeed, target: str) -> None:
     import psycopg
 
     conn = await psycopg.AsyncConnection.connect(
-        target, autocommit=True, connect_timeout=int(HEARTBEAT_S * 2)
+        target,
+        autocommit=True,
+        connect_timeout=max(2, int(HEARTBEAT_S * 2)),
+        application_name="clerk_app change feed",
     )
     try:
-        await conn.execute(f"LISTEN {CHANNEL}")
-        feed.opened()
+        await conn.execute(SUBSCRIBE)
+        beat = HEARTBEAT + feed.opened()
         while True:
+            sent = time.monotonic()
+            await lean.within(lambda: conn.execute(_NOTIFY, (CHANNEL, beat)), HEARTBEAT_S)
+            async for note in conn.notifies(timeout=HEARTBEAT_S):
+                if note.payload == beat:
+                    feed.proven(sent)
+                    break
+                feed.changed(note.payload)
+            else:
+                raise TimeoutError("the heartbeat was not heard back")
             async for note in conn.notifies(timeout=HEARTBEAT_S):
                 feed.changed(note.payload)
-            sent = time.monotonic()
-            await lean.within(lambda: conn.execute("SELECT 1"), HEARTBEAT_S)
-            # What arrived with the answer waits in psycopg's backlog: count it first.
-            async for note in conn.notifies(timeout=0):
-                feed.changed(note.payload)
-            feed.proven(sent)
     finally:
         feed.closed()
         conn.pgconn.finish()  # no round trip: the connection may be dead or stalled

@@ -131,8 +131,7 @@ async def test_a_lost_connection_vouches_for_nothing_until_a_new_session(databas
         execute(
             engine,
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE query LIKE 'LISTEN%' OR (datname = current_database() AND query = 'SELECT 1' "
-            "AND pid <> pg_backend_pid())",
+            "WHERE application_name = 'clerk_app change feed' AND datname = current_database()",
         )
         await until(lambda: feed.stamp(ada) is None)
         # Back by itself, as a new session: no stamp from before the gap matches again.
@@ -162,6 +161,21 @@ async def test_the_heartbeat_keeps_a_quiet_feed_vouching(database, monkeypatch):
         assert feed.stamp("user_x") is not None
 
 
+async def test_a_listener_that_hears_nothing_vouches_for_nothing(database, monkeypatch):
+    """As behind a pooler in transaction mode: ``LISTEN`` runs, nothing is forwarded."""
+    monkeypatch.setattr(change_feed, "SUBSCRIBE", "SELECT 1")  # subscribed to nothing
+    monkeypatch.setattr(change_feed, "HEARTBEAT_S", 0.2)
+    feed = ChangeFeed()
+    task = asyncio.create_task(follow(feed, conninfo(database)))
+    seen = []
+    while not task.done():
+        seen.append(feed.stamp("user_x"))
+        await asyncio.sleep(0.01)
+    with pytest.raises(TimeoutError):
+        task.result()  # the heartbeat was never heard back
+    assert len(seen) > 10 and set(seen) == {None}
+
+
 async def test_on_sqlite_there_is_no_feed(sqlite_database_url):
     feed = ChangeFeed()
     await asyncio.wait_for(listen(feed, sqlite_database_url), 1)
@@ -172,10 +186,12 @@ async def test_on_sqlite_there_is_no_feed(sqlite_database_url):
 def test_memory_stays_bounded(monkeypatch):
     monkeypatch.setattr(change_feed, "MAX_USERS", 3)
     feed = ChangeFeed()
-    feed.opened()
+    assert feed.opened() and feed.stamp("a") is None  # vouches from its first heartbeat
+    feed.proven(change_feed.time.monotonic())
     session = feed.stamp("a")[0]
     for user in ("a", "b", "c"):
         feed.changed(user)
     assert feed.stamp("a")[2] == 1 and feed.stamp("a")[0] == session
     feed.changed("d")  # one user too many: a new session, every earlier stamp void
+    feed.proven(change_feed.time.monotonic())
     assert feed.stamp("a")[0] != session and len(feed._counts) == 0
