@@ -127,6 +127,7 @@ async def follow(feed: ChangeFeed, target: str) -> None:
     )
     try:
         await conn.execute(SUBSCRIBE)
+        await _check_triggers(conn)
         beat = HEARTBEAT + feed.opened()
         while True:
             sent = time.monotonic()
@@ -168,5 +169,29 @@ async def listen(feed: ChangeFeed = FEED, url: str | None = None) -> None:
         delay = min(delay * 2, RETRY_MAX_S)
 
 
+class TriggersMissing(Exception):
+    """The database lacks the triggers that notify (its migrations are behind)."""
+
+
+#: The triggers migration ``0003_change_feed`` creates; without them writes are silent.
+TRIGGERS = (
+    "clerk_app_user_changed",
+    "clerk_app_membership_changed",
+    "clerk_app_organization_changed",
+)
+
+
+async def _check_triggers(conn: Any) -> None:
+    """The feed vouches for writes only where every write notifies."""
+    cursor = await conn.execute(
+        "SELECT count(DISTINCT tgname) FROM pg_trigger WHERE tgname = ANY(%s)", (list(TRIGGERS),)
+    )
+    (found,) = await cursor.fetchone()
+    if found != len(TRIGGERS):
+        raise TriggersMissing("its triggers are missing: run the migrations")
+
+
 def _why(exc: Any) -> str:
+    if isinstance(exc, TriggersMissing):
+        return str(exc)
     return "no answer in time" if isinstance(exc, TimeoutError) else type(exc).__name__

@@ -176,6 +176,20 @@ async def test_a_listener_that_hears_nothing_vouches_for_nothing(database, monke
     assert len(seen) > 10 and set(seen) == {None}
 
 
+async def test_a_database_without_the_triggers_vouches_for_nothing(database, engine, caplog):
+    """Migrations behind (production never migrates on start): writes would be silent."""
+    execute(engine, 'DROP TRIGGER clerk_app_user_changed ON "user"')
+    feed = ChangeFeed()
+    with pytest.raises(change_feed.TriggersMissing):
+        await follow(feed, conninfo(database))
+    assert feed.stamp("user_x") is None
+    task = asyncio.create_task(listen(feed, database))
+    await until(lambda: "triggers are missing" in caplog.text)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 async def test_on_sqlite_there_is_no_feed(sqlite_database_url):
     feed = ChangeFeed()
     await asyncio.wait_for(listen(feed, sqlite_database_url), 1)
