@@ -78,3 +78,12 @@ def use_database(monkeypatch):
     # Before monkeypatch restores the environment: the next reader re-reads it.
     get_settings.cache_clear()
     db.dispose_engines()
+
+
+@pytest.fixture
+def migrated_pg_database(pg_database_url, use_database) -> Iterator[str]:
+    """A fresh PostgreSQL database at head, configured as the app's (``REFLEX_DB_URL``)."""
+    from tests.support.database import migrated
+
+    with migrated(pg_database_url) as url:
+        yield use_database(url)

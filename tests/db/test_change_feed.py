@@ -16,40 +16,18 @@ import sqlalchemy as sa
 
 from clerk_app import change_feed, db
 from clerk_app.change_feed import ChangeFeed, conninfo, follow, listen
-from tests.support.database import migrated
+from tests.support.change_feed import following, until
 from tests.support.factories import clerk_user
 
 
 @pytest.fixture
-def database(pg_database_url, use_database):
-    with migrated(pg_database_url) as url:
-        use_database(url)
-        yield url
+def database(migrated_pg_database):
+    return migrated_pg_database
 
 
 @pytest.fixture
 def engine(database):
     return db.get_engine(database)
-
-
-async def until(condition, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
-
-@contextlib.asynccontextmanager
-async def following(url: str):
-    feed = ChangeFeed()
-    task = asyncio.create_task(follow(feed, conninfo(url)))
-    try:
-        await until(lambda: feed.stamp("anyone") is not None)
-        yield feed
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
 
 
 def add_user(engine: sa.Engine, **fields) -> tuple[str, str]:

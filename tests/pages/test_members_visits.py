@@ -9,25 +9,22 @@ another worker, a webhook or reconcile would make them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import pytest
 import sqlalchemy as sa
 
 from clerk_app import change_feed, db, members, services
-from clerk_app.change_feed import ChangeFeed, conninfo, follow
+from clerk_app.change_feed import ChangeFeed
 from clerk_app.pages.members.state import MembersState
 from clerk_app.state.auth import AuthState
 from clerk_emulator import Emulator
-from tests.support.database import migrated
+from tests.support.change_feed import following, until
 from tests.support.reflex_states import ISSUER, ORIGIN, call, new_tab, substate, verifier_for
 
 
 @pytest.fixture
-def database(pg_database_url, use_database):
-    with migrated(pg_database_url) as url:
-        use_database(url)
-        yield url
+def database(migrated_pg_database):
+    return migrated_pg_database
 
 
 @pytest.fixture
@@ -53,20 +50,9 @@ async def feed(database, monkeypatch):
     """The app's feed, following the test database (as the lifespan task would)."""
     feed = ChangeFeed()
     monkeypatch.setattr(change_feed, "FEED", feed)
-    task = asyncio.create_task(follow(feed, conninfo(database)))
-    await until(lambda: feed.stamp("anyone") is not None)
-    yield feed
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
+    async with following(database, feed):
+        yield feed
     db.dispose_engines()
-
-
-async def until(condition, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
 
 
 class Tab:
