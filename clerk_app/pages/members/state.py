@@ -265,11 +265,9 @@ class MembersState(rx.State):
         return prefs[1]
 
     def _report(self, lang: str, key: str, *, ok: bool) -> None:
-        """The save's outcome, in the status line beside the save button."""
-        if self.status != (status := i18n.text(lang, key)):
-            self.status = status
-        if self.status_ok != ok:
-            self.status_ok = ok
+        """The save's outcome, in the status line beside the save button (sent with
+        every answer: each save says how it went, even when it went as the last one)."""
+        self.status, self.status_ok = i18n.text(lang, key), ok
 
     def _show(
         self, profile: UserPublic, lang: str, *, form: bool = True, remount: bool = True
