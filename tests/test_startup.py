@@ -10,14 +10,8 @@ ORM with the first async engine, SQLite's dialect with the first statement.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from clerk_app import schema
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.app_import import import_app
 
 #: Modules ``import clerk_app.clerk_app`` must not load (local mode, schema at head).
 LOADED_ON_FIRST_USE = (
@@ -41,20 +35,6 @@ def test_importing_the_app_leaves_the_cold_paths_unloaded(tmp_path):
         "import clerk_app.clerk_app\n"
         f"print('loaded:', sorted(m for m in {LOADED_ON_FIRST_USE!r} if m in sys.modules))\n"
     )
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("CLERK_", "REFLEX_"))},
-        "REFLEX_DB_URL": url,
-        "CLERK_EMULATOR_DIR": str(tmp_path / "emulator"),
-        "REFLEX_TELEMETRY_ENABLED": "false",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    result = import_app(url, tmp_path, probe)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "loaded: []" in result.stdout, result.stdout

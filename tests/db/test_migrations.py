@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 from clerk_app import db, org_models, schema  # noqa: F401 (org_models: its tables)
 from clerk_app.settings import get_settings, publishable_key_for
 from clerk_app.sync import SyncOutcome, sync_user_outcome
+from tests.support.app_import import import_app
 from tests.support.database import run
 from tests.support.factories import clerk_user
 
@@ -232,21 +233,7 @@ def test_production_start_never_migrates(sqlite_database_url, settings_for, caps
 def test_starting_the_app_module_in_dev_brings_the_schema_to_head(tmp_path):
     """What ``reflex run`` does first in each backend process: import the app module."""
     database = tmp_path / "fresh.db"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("CLERK_", "REFLEX_"))},
-        "REFLEX_DB_URL": f"sqlite:///{database}",
-        "CLERK_EMULATOR_DIR": str(tmp_path / "emulator"),
-        "REFLEX_TELEMETRY_ENABLED": "false",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", "import clerk_app.clerk_app"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    result = import_app(f"sqlite:///{database}", tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "database schema brought to head" in result.stderr
     assert tables(f"sqlite:///{database}") == TABLES
