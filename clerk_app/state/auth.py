@@ -67,6 +67,10 @@ class AuthState(rx.State):
     #: The bridge has reported at least once for this tab (token or sign-out).
     auth_checked: bool = False
     is_signed_in: bool = False
+    #: The account is banned or locked: pages show the notice instead of their content
+    #: (set by :func:`clerk_app.state.account.refuses_suspended`; cleared when the
+    #: identity changes).
+    suspended: bool = False
 
     _user_id: str = ""
     _session_id: str = ""
@@ -228,6 +232,8 @@ class AuthState(rx.State):
 
     def _after_report(self, *, identity_changed: bool) -> list[Any]:
         self._reported_on = self._socket()
+        if identity_changed and self.suspended:
+            self.suspended = False
         events: list[Any] = list(self._identity_listeners) if identity_changed else []
         parked, self._parked = self._parked, []
         events.extend(self._handlers[key] for key in parked if key in self._handlers)

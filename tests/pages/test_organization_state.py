@@ -16,7 +16,6 @@ from clerk_app import services
 from clerk_app.models import User
 from clerk_app.pages.members.state import MembersState
 from clerk_app.pages.organizations.state import OrganizationState
-from clerk_app.state.account import AccountState
 from clerk_app.state.auth import AuthState
 from clerk_app.state.organizations import MyOrganizationsState
 from clerk_app.state.ui import UIState
@@ -141,7 +140,7 @@ async def test_a_suspended_account_gets_only_the_suspended_state_everywhere(worl
     with session_scope(world["url"]) as session:
         session.execute(sa.text('UPDATE "user" SET banned = true'))
     await call(OrganizationState.save_organization, state, {"description": "x"})
-    account = substate(root, AccountState)
+    account = substate(root, AuthState)
     assert account.suspended and not state.loaded and state.org == {} and state.members == []
     await call(OrganizationState.on_load, state)
     assert account.suspended and state.org == {}

@@ -18,12 +18,12 @@ import sqlalchemy as sa
 
 from clerk_app import db, routes
 from clerk_app.pages.organizations.state import OrganizationState
-from clerk_app.state.account import AccountState
+from clerk_app.state.auth import AuthState
 from tests.security.conftest import MEMBERS, Arena, Member
 from tests.support.reflex_client import ReflexClient
 
 ORG = OrganizationState.get_full_name()
-ACCOUNT = AccountState.get_full_name()
+ACCOUNT = AuthState.get_full_name()  # the session holds the suspended flag
 ROUTE = routes.ORGANIZATION
 
 

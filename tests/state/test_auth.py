@@ -49,11 +49,17 @@ def tab():
     return root, substate(root, AuthState)
 
 
-async def test_the_browser_sees_only_is_signed_in_and_auth_checked(tab, emu, user, verifier):
+async def test_the_browser_sees_only_is_signed_in_auth_checked_and_suspended(
+    tab, emu, user, verifier
+):
     root, auth = tab
     await call(AuthState.set_session, auth, _token(emu, user))
     visible = root.dict()[AuthState.get_full_name()]
-    assert visible == {"auth_checked_rx_state_": True, "is_signed_in_rx_state_": True}
+    assert visible == {
+        "auth_checked_rx_state_": True,
+        "is_signed_in_rx_state_": True,
+        "suspended_rx_state_": False,
+    }
     assert auth._verified_user_id() == user["id"]
 
 
@@ -107,6 +113,22 @@ async def test_clear_session_forgets_everything(tab, emu, user, verifier):
     await call(AuthState.clear_session, auth)
     assert (auth._user_id, auth._session_id, auth._claims, auth.is_signed_in) == ("", "", {}, False)
     assert auth.auth_checked
+
+
+async def test_the_suspended_notice_goes_with_the_identity_not_with_a_refresh(
+    tab, emu, user, verifier
+):
+    _, auth = tab
+    await call(AuthState.set_session, auth, _token(emu, user))
+    auth.suspended = True  # what a data handler that met a suspended account sets
+    await call(AuthState.set_session, auth, _token(emu, user))  # the token's refresh
+    assert auth.suspended
+    other = emu.create_user("other@example.com")
+    await call(AuthState.set_session, auth, _token(emu, other))
+    assert not auth.suspended
+    auth.suspended = True
+    await call(AuthState.clear_session, auth)
+    assert not auth.suspended
 
 
 async def test_the_guard_is_reachable_from_any_state(tab, emu, user, verifier):

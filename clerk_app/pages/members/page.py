@@ -12,7 +12,7 @@ from clerk_app.pages.members.form import profile_form
 from clerk_app.pages.members.identity import identity_card, stored_copy_notice
 from clerk_app.pages.members.organizations import organizations_card
 from clerk_app.pages.members.state import MembersState
-from clerk_app.state.account import AccountState
+from clerk_app.state.auth import AuthState
 from clerk_app.state.ui import t
 
 
@@ -53,7 +53,7 @@ def page() -> rx.Component:
         ),
         rx.cond(MembersState.checking, _loading("checking_session")),
         rx.cond(
-            AccountState.suspended,
+            AuthState.suspended,
             suspended_notice(),
             rx.cond(MembersState.loaded, _content(), _loading()),
         ),

@@ -17,7 +17,7 @@ from clerk_app.components.layout import layout
 from clerk_app.components.organizations import role_badge, suspended_notice
 from clerk_app.components.ui import FIELD_LABEL_STYLE, action_button, alert, busy, icon_badge
 from clerk_app.pages.organizations.state import OrganizationState as S
-from clerk_app.state.account import AccountState
+from clerk_app.state.auth import AuthState
 from clerk_app.state.ui import t
 
 #: At most one "edited" event per field per this many ms while typing.
@@ -226,7 +226,7 @@ def page() -> rx.Component:
             failure_with_retry(S.load_error, S.on_load, id_prefix="organization"),
         ),
         rx.cond(
-            AccountState.suspended,
+            AuthState.suspended,
             suspended_notice(),
             rx.cond(
                 S.loaded,
