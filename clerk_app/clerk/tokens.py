@@ -40,6 +40,7 @@ from __future__ import annotations
 import binascii
 import json
 import math
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -82,7 +83,9 @@ def _b64decode(segment: bytes) -> bytes:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
+    # Names interned: every signed-in tab keeps its claims, and the same few names
+    # (``sub``, ``exp``, ``email``…) would otherwise be one more copy per tab.
+    obj = {sys.intern(key): value for key, value in pairs}
     if len(obj) != len(pairs):
         raise ValueError("duplicate key")
     return obj

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sys
 
 import httpx
 import pytest
@@ -77,6 +78,14 @@ async def rejected(verifier: TokenVerifier, token: object) -> str:
 async def test_valid_token_returns_its_claims(verifier):
     claims = session_claims()
     assert await verifier.verify(mint(KEY, claims)) == claims
+
+
+async def test_claim_names_are_shared_between_tokens_not_copied_per_tab(verifier):
+    """Every signed-in tab keeps its claims: the names are one interned copy for all."""
+    first = await verifier.verify(mint(KEY, session_claims(sid="sess_1")))
+    second = await verifier.verify(mint(KEY, session_claims(sid="sess_2", o={"id": "org_1"})))
+    for claims in (first, second, second["o"]):
+        assert all(name is sys.intern(name) for name in claims)
 
 
 async def test_azp_is_optional_only_without_authorized_parties(verifier, make_verifier):
