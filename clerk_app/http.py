@@ -1,8 +1,10 @@
 """The backend's own HTTP routes, mounted next to Reflex's websocket.
 
-``rx.App(api_transformer=build_api())``: Reflex mounts its ASGI app under this
-Starlette app, so these routes answer first and everything else falls through to
-Reflex. What is mounted depends on the mode, decided once here:
+``rx.App(api_transformer=build_api())``: a dispatcher in front of Reflex's ASGI app
+sends these paths to a small Starlette app and everything else, websockets included,
+straight to Reflex. (Mounting Reflex under a Starlette app instead would put that
+app's routing and middleware frames under every websocket for its whole life: ~3 KiB
+per open tab.) What is routed depends on the mode, decided once here:
 
 * ``/api/health``: 200 ``{"status": "ok"}`` when the database answers with its schema
   at head; 503 ``{"status": "unavailable", "database": "down"}`` when it does not
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.to_thread
@@ -66,6 +69,9 @@ from clerk_app.clerk.svix import (
 from clerk_app.routes import API_WEBHOOK
 from clerk_app.settings import EMULATOR_PATH, get_settings
 from clerk_app.webhooks import Purger, SessionFactory, Status, Unavailable, apply_event
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
@@ -101,17 +107,34 @@ async def health(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "unavailable", **detail}, status_code=503)
 
 
-def build_api() -> Starlette:
-    """The Starlette app Reflex mounts itself under (see module docstring)."""
+def build_api() -> Callable[[ASGIApp], ASGIApp]:
+    """The transform Reflex applies to its ASGI app (see module docstring)."""
     settings = get_settings()
     api_routes: list[Route | Mount] = [
         Route(routes.API_HEALTH, health, methods=["GET"]),
         webhook_route(services.webhook_signing_secret, path=routes.API_WEBHOOK),
     ]
+    exact = {routes.API_HEALTH, routes.API_WEBHOOK}
+    prefix = None
     if settings.mode == "local" and not settings.is_production:
         api_routes.append(Mount(EMULATOR_PATH, app=services.LazyEmulatorApp()))
+        prefix = EMULATOR_PATH + "/"
     log_webhook_configuration(services.webhook_signing_secret)
-    return Starlette(routes=api_routes)
+    ours = Starlette(routes=api_routes)
+
+    def in_front_of(reflex_app: ASGIApp) -> ASGIApp:
+        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+            path = scope.get("path", "")
+            if scope["type"] == "http" and (
+                path in exact or (prefix is not None and path.startswith(prefix))
+            ):
+                await ours(scope, receive, send)
+            else:
+                await reflex_app(scope, receive, send)
+
+        return dispatch
+
+    return in_front_of
 
 
 # -- POST /api/webhooks/clerk -------------------------------------------------------------

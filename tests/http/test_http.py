@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from starlette.responses import PlainTextResponse
 
 from clerk_app import db, schema, services
 from clerk_app.http import build_api
 from clerk_app.settings import get_settings, publishable_key_for
+
+#: What the stand-in for Reflex's app answers.
+REFLEX = 299
+
+
+async def reflex_stand_in(scope, receive, send):
+    """Where every other path goes: Reflex's app in the real server."""
+    await PlainTextResponse("reflex", status_code=REFLEX)(scope, receive, send)
 
 
 @pytest.fixture
@@ -24,7 +33,7 @@ def configure(monkeypatch, tmp_path):
         get_settings.cache_clear()
         services.reset_services()
         db.dispose_engines()
-        transport = httpx.ASGITransport(app=build_api())
+        transport = httpx.ASGITransport(app=build_api()(reflex_stand_in))
         return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
     yield apply
@@ -77,14 +86,23 @@ async def test_local_mode_mounts_the_emulator_with_the_apps_webhook_secret(confi
     assert response.status_code in (400, 401)
 
 
+@pytest.mark.parametrize(
+    "path", ["/", "/members", "/_event/", "/api/health/x", "/api/webhooks", "/_clerkish"]
+)
+async def test_every_other_path_goes_straight_to_reflex(configure, path):
+    client = configure()
+    assert (await client.get(path)).status_code == REFLEX
+
+
 async def test_clerk_mode_has_no_emulator(configure):
     client = configure(
         CLERK_PUBLISHABLE_KEY=publishable_key_for("clerk.example.test"),
         CLERK_SECRET_KEY="sk_test_abc",
         CLERK_WEBHOOK_SIGNING_SECRET="whsec_" + "A" * 32,
     )
-    assert (await client.get("/_clerk/.well-known/jwks.json")).status_code == 404
-    assert (await client.post("/_clerk/emulator/sessions", json={})).status_code == 404
+    # not routed: those paths are Reflex's (which has no such page)
+    assert (await client.get("/_clerk/.well-known/jwks.json")).status_code == REFLEX
+    assert (await client.post("/_clerk/emulator/sessions", json={})).status_code == REFLEX
     assert services.get_local_emulator() is None
     assert services.webhook_signing_secret() == "whsec_" + "A" * 32
     assert services.get_verifier().issuer == "https://clerk.example.test"
