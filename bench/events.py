@@ -38,8 +38,9 @@ records in Redis). Tokens are refreshed every 40 s as the bridge does.
 Targets, each against its floor from the same run (:data:`TARGETS`): load ≥ 0.9× the
 page-load floor's ops/s with p95 ≤ 1.3× its p95; save ≥ 0.75× the one-write floor's
 with p95 ≤ 1.5× its p95; open loop p95 < 100 ms and no growing backlog; Redis, 1 and
-2 workers: load and save ≥ 0.8× the page-load floor of the same mode; zero errors
-everywhere. A full run exits 1 when one is missed.
+2 workers: load and save ≥ 0.8× the page-load floor of the same mode; memory per idle
+signed-in session ≤ 1.1× the trivial app's hydrated tab; zero errors everywhere. A full
+run exits 1 when one is missed.
 
 ``--quick``: small K, short loops, no Redis rows (CI keeps it from rotting); it prints
 the verdicts but fails only on errors, never on noisy ratios.
@@ -94,6 +95,8 @@ TARGETS = {
 REDIS_TARGET = 0.8
 #: Open loop: arrivals at half the page-load floor's throughput; p95 below this.
 OPEN_LOOP_P95_MS = 100.0
+#: Memory per idle signed-in session, at most this x the trivial app's hydrated tab.
+MEMORY_TARGET = 1.1
 
 
 @dataclass
@@ -728,6 +731,13 @@ def verdict_lines(ceiling: Run, app: Run, scale_runs: list[Run]) -> tuple[list[s
                 f"{'grows' if result.backlog_grows else 'steady'} (arrivals waiting, each "
                 f"second: {result.backlog}), errors {result.errors}",
             )
+    if app.memory_per_session_kb and ceiling.memory_per_session_kb:
+        ratio = app.memory_per_session_kb / ceiling.memory_per_session_kb
+        say(
+            ratio <= MEMORY_TARGET,
+            f"memory per idle signed-in session: {app.memory_per_session_kb:.1f} KiB = "
+            f"{ratio:.3f}x the trivial app's hydrated tab (target <= {MEMORY_TARGET})",
+        )
     for base, ours in zip(scale_runs[::2], scale_runs[1::2], strict=True):
         for result in ours.results:
             ratio = ours.ratio(result.name, base, "floor: page load")

@@ -16,10 +16,9 @@ from clerk_app.clerk import components as clerk
 from clerk_app.components.local_organizations import local_organization_switcher
 from clerk_app.components.ui import action_button, alert, by_mode, reload_page
 from clerk_app.state.auth import AuthState
-from clerk_app.state.config import ClerkConfigState
 from clerk_app.state.local_auth import LocalAuthState
 from clerk_app.state.organizations import MyOrganizationsState
-from clerk_app.state.ui import t
+from clerk_app.state.ui import UIState, t
 
 CONTENT_WIDTH = "60rem"
 #: A soft violet glow at the top of every page, over the theme's own background.
@@ -41,7 +40,7 @@ _BANNER_STYLE = {
 
 def local_banner() -> rx.Component:
     return rx.cond(
-        ClerkConfigState.is_local,
+        UIState.is_local,
         rx.hstack(
             rx.icon("flask-conical", size=16),
             rx.text(t("local_banner"), size="2", weight="medium"),

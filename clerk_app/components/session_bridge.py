@@ -212,13 +212,12 @@ class AuthRoot(ClerkProviderProps):
 def auth_root(_stateful: bool = True) -> rx.Component:
     """The app wrap: ``rx.App(app_wraps={(45, "AuthRoot"): auth_root})``."""
     from clerk_app.clerk.components import provider_props
-    from clerk_app.state.config import ClerkConfigState
     from clerk_app.state.ui import UIState
 
     return AuthRoot.create(
-        mode=ClerkConfigState.mode,
-        publishable_key=ClerkConfigState.publishable_key,
-        emulator_url=ClerkConfigState.emulator_url,
+        mode=UIState.auth_mode,
+        publishable_key=UIState.publishable_key,
+        emulator_url=UIState.emulator_url,
         hydrated=rx.State.is_hydrated,
         theme=UIState.theme,
         **provider_props(UIState.lang, rx.style.resolved_color_mode),

@@ -11,8 +11,7 @@ from typing import Any
 
 import reflex as rx
 
-from clerk_app.state.config import ClerkConfigState
-from clerk_app.state.ui import t
+from clerk_app.state.ui import UIState, t
 
 #: A field's <label>: its caption above the control (and a message under it).
 FIELD_LABEL_STYLE = {
@@ -26,8 +25,8 @@ FIELD_LABEL_STYLE = {
 def by_mode(*, clerk: Any, local: Any = None) -> rx.Component:
     """``clerk`` in clerk mode, ``local`` (if any) in local mode, as the backend says."""
     if local is None:
-        return rx.cond(ClerkConfigState.is_clerk, clerk)
-    return rx.cond(ClerkConfigState.is_clerk, clerk, local)
+        return rx.cond(UIState.is_clerk, clerk)
+    return rx.cond(UIState.is_clerk, clerk, local)
 
 
 def reload_page() -> rx.event.EventSpec:

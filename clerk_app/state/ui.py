@@ -1,4 +1,4 @@
-"""``UIState``: the language and theme the page renders with.
+"""``UIState``: what the page renders with: language, theme, and which sign-in UI.
 
 A signed-in user's preferences live in the database (so they follow the user to
 another browser) and are loaded when the session's identity changes; a signed-out
@@ -6,7 +6,9 @@ visitor gets the browser's language (``Accept-Language`` of the tab's websocket,
 once when the socket hydrates, by :class:`BrowserLanguage`, so no page needs an event
 for it) and keeps the color mode their browser remembers. The
 theme is applied client-side by the bridge's color-mode sync (``theme`` empty = leave
-the browser's color mode alone).
+the browser's color mode alone). The auth configuration (Clerk's components or the
+local emulator's forms, the publishable key, the emulator's URL) is read-only and the
+same for every tab: :mod:`clerk_app.state.config`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from reflex.middleware import Middleware
 
 from clerk_app import i18n, members
 from clerk_app.models import THEMES
+from clerk_app.state import config
 from clerk_app.state.auth import AuthState, NotSignedIn, require_user_id
 
 
@@ -36,6 +39,19 @@ class UIState(rx.State):
     _user_lang: str = ""
     #: ``Accept-Language`` of this tab's current websocket, resolved (:class:`BrowserLanguage`).
     _browser_lang: str = i18n.DEFAULT_LANG
+    #: ``clerk`` or ``local``, the publishable key, the emulator's URL: read-only.
+    auth_mode: str = config.MODE
+    publishable_key: str = config.PUBLISHABLE_KEY
+    emulator_url: str = config.EMULATOR_URL
+
+    @rx.var
+    def is_clerk(self) -> bool:
+        """Clerk's own components can render (clerk mode with a key)."""
+        return self.auth_mode == "clerk" and bool(self.publishable_key)
+
+    @rx.var
+    def is_local(self) -> bool:
+        return self.auth_mode == "local"
 
     @rx.event
     async def load_preferences(self):
