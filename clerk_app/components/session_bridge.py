@@ -28,7 +28,12 @@ from typing import Any
 
 import reflex as rx
 
-from clerk_app.clerk.components import CLERK_LOCALIZATIONS, CLERK_REACT, ClerkProviderProps
+from clerk_app.clerk.components import (
+    CLERK_LOCALIZATIONS,
+    CLERK_REACT,
+    ClerkProviderProps,
+    localization_import,
+)
 
 #: localStorage key holding the local-mode session id.
 LOCAL_SID_KEY = "clerk_app.local_session"
@@ -180,7 +185,7 @@ class AuthRoot(ClerkProviderProps):
     def add_imports(self) -> dict[str, Any]:
         return {
             CLERK_REACT: [rx.ImportVar(tag="ClerkProvider"), rx.ImportVar(tag="useAuth")],
-            CLERK_LOCALIZATIONS: [rx.ImportVar(tag="enUS"), rx.ImportVar(tag="frFR")],
+            CLERK_LOCALIZATIONS: [localization_import("enUS"), localization_import("frFR")],
             "react": [
                 rx.ImportVar(tag="useContext"),
                 rx.ImportVar(tag="useEffect"),
