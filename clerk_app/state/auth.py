@@ -140,7 +140,9 @@ class AuthState(rx.State):
     def _verified_claims(self) -> Mapping[str, Any]:
         """The claims of the current token (call after :meth:`_verified_user_id`); read-only."""
         self._verified_user_id()
-        return MappingProxyType(self._claims)
+        # The dict itself (get_value), not the change-tracking proxy that reading the
+        # var returns: every claim read through that proxy costs ~15 µs.
+        return MappingProxyType(self.get_value("_claims"))
 
     def _verified_active_org(self) -> ActiveOrganization | None:
         """The current token's active organization (call after :meth:`_verified_user_id`)."""

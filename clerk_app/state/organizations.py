@@ -56,7 +56,7 @@ class MyOrganizationsState(rx.State):
         )
 
     def _set(self, items: list[dict[str, str]]) -> None:
-        if items != self.items:
+        if items != self.get_value("items"):
             self.items = items
         if self.has_any != bool(items):
             self.has_any = bool(items)

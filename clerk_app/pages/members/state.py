@@ -137,7 +137,7 @@ class MembersState(rx.State):
         if not self.loaded:
             self._show(profile, lang)
             return None
-        if form_values(profile) == self.profile:  # only Clerk's side moved
+        if form_values(profile) == self.get_value("profile"):  # only Clerk's side moved
             self._show(profile, lang, form=False)
             return None
         # The stored values moved (another tab, another device): replace the form only
@@ -212,7 +212,10 @@ class MembersState(rx.State):
             logger.info("save_profile refused: %s", exc)
             return self._report(await self._lang(), "err_invalid_value", ok=False)
         self._submitted = form
-        base = {"shown": self.profile, "expected": self._expected} if self._expected else {}
+        # Read through get_value: plain dicts, not a change-tracking proxy per access.
+        expected = self.get_value("_expected")
+        shown = self.get_value("profile")
+        base = {"shown": shown, "expected": expected} if expected else {}
         try:
             saved, errors = await members.save_profile(user_id, form, **base)
         except members.ProfileChanged as exc:
@@ -230,7 +233,7 @@ class MembersState(rx.State):
         lang = await self._apply_preferences(saved)
         # The form already shows what was saved unless the rules rewrote a value
         # (``example.com`` -> ``https://example.com``): re-mount only then.
-        self._show(saved, lang, remount=form_values(saved) != {**self.profile, **form})
+        self._show(saved, lang, remount=form_values(saved) != {**shown, **form})
         return self._report(lang, "saved", ok=True)
 
     @rx.event
@@ -283,7 +286,7 @@ class MembersState(rx.State):
         if form:
             shown |= {"profile": form_values(profile), "errors": {}, "stale": ""}
         for name, value in shown.items():
-            if getattr(self, name) != value:
+            if self.get_value(name) != value:
                 setattr(self, name, value)
         self._card = card
         self._shown = (profile.updated_at, profile.synced_at, lang)
