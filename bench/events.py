@@ -79,6 +79,7 @@ from bench.harness.common import (
     throwaway_postgres,
 )
 from bench.harness.emulator_server import EmulatorProcess, session_token
+from bench.harness.emulator_server import post as emulator_post
 from bench.harness.protocol import ReflexTab, has, hydrated
 
 AUTH = "___auth____auth_state"
@@ -201,7 +202,8 @@ async def sign_in(
 ) -> tuple[Client, float]:
     """Sign-in → /welcome → /members, as the browser does it; (client, seconds taken)."""
     started = time.perf_counter()
-    response = await http.post(
+    response = await emulator_post(
+        http,
         f"{emulator.url}/emulator/sessions",
         json={"user_id": user_id},
         headers={"Authorization": f"Bearer {emulator.secret_key}"},

@@ -161,10 +161,20 @@ class EmulatorProcess:
         return response.json()
 
 
+async def post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:
+    """``client.post``, sent again once when the connection broke under it (a keep-alive
+    connection closed by the server as the request went out: seen once in a few hundred
+    sign-ins). Both uses are harmless twice: a session opened, a token minted."""
+    try:
+        return await client.post(url, **kwargs)
+    except httpx.TransportError:
+        return await client.post(url, **kwargs)
+
+
 async def session_token(client: httpx.AsyncClient, base_url: str, sid: str, origin: str) -> str:
     """A fresh session token, fetched the way the browser's bridge does (no secret)."""
-    response = await client.post(
-        f"{base_url}/emulator/sessions/{sid}/tokens", headers={"Origin": origin}
+    response = await post(
+        client, f"{base_url}/emulator/sessions/{sid}/tokens", headers={"Origin": origin}
     )
     response.raise_for_status()
     return response.json()["jwt"]
