@@ -212,9 +212,8 @@ class MembersState(rx.State):
             logger.info("save_profile refused: %s", exc)
             return self._report(await self._lang(), "err_invalid_value", ok=False)
         self._submitted = form
-        # Read through get_value: plain dicts, not a change-tracking proxy per access.
-        expected = self.get_value("_expected")
-        shown = self.get_value("profile")
+        # get_value: the plain dicts, not a change-tracking proxy per access.
+        expected, shown = self.get_value("_expected"), self.get_value("profile")
         base = {"shown": shown, "expected": expected} if expected else {}
         try:
             saved, errors = await members.save_profile(user_id, form, **base)
