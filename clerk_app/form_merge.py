@@ -21,15 +21,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 
 
 def edited_values(
-    update: BaseModel, form: Mapping[str, str], shown: Mapping[str, str]
+    values: Mapping[str, Any], form: Mapping[str, str], shown: Mapping[str, str]
 ) -> dict[str, Any]:
-    """``update``'s validated values of the fields the user edited (submitted ≠ shown)."""
-    edited = {name for name, value in form.items() if value != shown.get(name, "")}
-    return {k: v for k, v in update.model_dump(exclude_unset=True).items() if k in edited}
+    """Of the validated ``values`` (field -> value), those of the fields the user edited
+    (submitted ≠ shown)."""
+    return {k: v for k, v in values.items() if form.get(k, "") != shown.get(k, "")}
 
 
 def unchanged(column: sa.ColumnElement[Any], name: str) -> sa.ColumnElement[bool]:

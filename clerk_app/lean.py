@@ -48,7 +48,7 @@ class Compiled:
     """One statement for one dialect: what the driver needs, computed once."""
 
     sql: str
-    positional: tuple[str, ...] | None  # parameter order (SQLite's ``?``); psycopg: None
+    positional: tuple[str, ...]  # parameter order (``?``, ``%s``): args go as a tuple
     defaults: Mapping[str, Any]  # what SQLAlchemy fills in: column defaults, literals
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     columns: tuple[str, ...]
@@ -72,7 +72,7 @@ class Compiled:
         processors = [(c[0], c[3]._cached_result_processor(dialect, None)) for c in result_columns]
         return cls(
             sql=compiled.string,
-            positional=tuple(compiled.positiontup or ()) if dialect.positional else None,
+            positional=tuple(compiled.positiontup or ()),
             defaults=defaults,
             binds=tuple(compiled._bind_processors.items()),
             columns=tuple(column[0] for column in result_columns),
@@ -84,9 +84,7 @@ class Compiled:
         for name, process in self.binds:
             if name in values:
                 values[name] = process(values[name])
-        if self.positional is not None:
-            return tuple(values[name] for name in self.positional)
-        return values
+        return tuple(values[name] for name in self.positional)
 
     def row(self, raw: Any) -> dict[str, Any]:
         row = dict(zip(self.columns, raw, strict=True))
@@ -99,7 +97,8 @@ def _dialect(name: str) -> sa.Dialect:
     if name == "postgresql":
         from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
-        return PGDialect_psycopg()
+        # Positional (``%s``): psycopg then needs no name lookup and reordering per call.
+        return PGDialect_psycopg(paramstyle="format")
     from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
     return SQLiteDialect_pysqlite()

@@ -32,7 +32,7 @@ from clerk_app.clerk.api import ClerkAPIError, UserNotFound
 from clerk_app.clerk.users import user_from_claims
 from clerk_app.form_merge import edited_values
 from clerk_app.models import User, UserPublic
-from clerk_app.profile import ProfileUpdate, update_parameters, validate_profile
+from clerk_app.profile import update_parameters, validate_profile
 from clerk_app.sync import (
     SyncOutcome,
     SyncResult,
@@ -253,15 +253,15 @@ async def save_profile(
     update, errors = validate_profile(form)
     if update is None:
         return None, errors
+    values = update.model_dump(exclude_unset=True)
     if shown is not None and expected is not None:
-        values = edited_values(update, form, shown)
+        values = edited_values(values, form, shown)
         if not values:  # nothing to write: the stored profile is the answer
             current = await _read(user_id)
             if current is None:
                 raise AccountError("err_user_gone")
             return current, {}
-        update = ProfileUpdate.model_construct(_fields_set=set(values), **values)
-    stmt, params = update_parameters(user_id, update, expected)
+    stmt, params = update_parameters(user_id, values, expected)
     row = await _run("save_unavailable", lambda: db.execute_one(stmt, params))
     if row is None:  # why: gone, suspended (_read raises), or changed meanwhile
         current = await _read(user_id)

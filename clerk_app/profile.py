@@ -228,14 +228,15 @@ def update_statement(fields: tuple[str, ...], guarded: bool = False) -> sa.Updat
 
 
 def update_parameters(
-    clerk_id: str, update: ProfileUpdate, expected: Mapping[str, Any] | None = None
+    clerk_id: str, values: Mapping[str, Any], expected: Mapping[str, Any] | None = None
 ) -> tuple[sa.Update, dict[str, Any]]:
-    """The statement and parameters that apply ``update`` to the live user ``clerk_id``.
+    """The statement and parameters that write ``values`` (validated: a
+    :class:`ProfileUpdate`'s ``model_dump(exclude_unset=True)``) to the live user
+    ``clerk_id``.
 
     With ``expected`` (field -> the stored value the user started from), only while
     the stored values of the updated fields are still those.
     """
-    values = update.model_dump(exclude_unset=True)
     params = {f"v_{name}": value for name, value in values.items()}
     params |= {"b_clerk_id": clerk_id, "v_updated_at": utcnow()}
     if expected is not None:

@@ -196,7 +196,7 @@ async def save_organization(
     values = update.model_dump(exclude_unset=True)
     guarded = shown is not None and expected is not None
     if guarded:
-        values = edited_values(update, form, shown)
+        values = edited_values(values, form, shown)
     if not values:  # nothing edited: the stored organization is the answer
         view = await load_organization(slug, user_id, active)
         if not view.is_admin:

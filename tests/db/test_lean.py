@@ -59,14 +59,14 @@ async def test_the_sync_the_read_and_the_save_match_sqlalchemy(url):
 
     update = ProfileUpdate(bio="Notes on the engine", email_notifications=False)
     expected = {"bio": None, "email_notifications": True}
-    stmt, params = update_parameters("user_lean", update, expected)
+    stmt, params = update_parameters("user_lean", update.model_dump(exclude_unset=True), expected)
     saved = await db.execute_one(stmt, params)
     assert saved["bio"] == "Notes on the engine" and saved["email_notifications"] is False
     stored = _through_sqlalchemy(url, members._LIVE_ROW, {"clerk_id": "user_lean"})
     assert set(saved) == set(UserPublic.model_fields)  # what the page shows, nothing more
     assert saved == {name: stored[name] for name in saved}
     # The guard holds: the form expected a bio that is no longer there, nothing written.
-    stmt, params = update_parameters("user_lean", ProfileUpdate(bio="late"), {"bio": None})
+    stmt, params = update_parameters("user_lean", {"bio": "late"}, {"bio": None})
     assert await db.execute_one(stmt, params) is None
 
 

@@ -55,7 +55,7 @@ def run(url: str, fn, *args, **kwargs):
 def update_profile(session: Session, clerk_id: str, update: ProfileUpdate) -> User | None:
     """The profile save's ``UPDATE`` (:mod:`clerk_app.profile`), in ``session``; ``None``
     for an unknown or deleted user. The caller commits."""
-    stmt, params = update_parameters(clerk_id, update)
+    stmt, params = update_parameters(clerk_id, update.model_dump(exclude_unset=True))
     query = sa.select(User).from_statement(stmt).execution_options(populate_existing=True)
     return session.scalars(query, params).one_or_none()
 

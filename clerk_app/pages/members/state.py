@@ -258,8 +258,7 @@ class MembersState(rx.State):
         return self._prefs[1] if self._prefs else (await self.get_state(UIState)).lang
 
     async def _apply_preferences(self, profile: UserPublic) -> str:
-        """The user's theme and language applied (the UI state untouched when this page
-        last applied the same); the language."""
+        """Apply the user's theme and language (unless this page last did); the language."""
         prefs = (profile.theme, i18n.normalise_lang(profile.language))
         if prefs != self._prefs:
             await show_preferences(self, *prefs)
@@ -267,8 +266,7 @@ class MembersState(rx.State):
         return prefs[1]
 
     def _report(self, lang: str, key: str, *, ok: bool) -> None:
-        """The save's outcome, in the status line beside the save button (sent with
-        every answer: each save says how it went, even when it went as the last one)."""
+        """The save's outcome beside the save button (sent even when it is the last one's)."""
         self.status, self.status_ok = i18n.text(lang, key), ok
 
     def _show(
