@@ -183,7 +183,8 @@ class Pool:
                 self._close(conn.raw)
             try:
                 raw = await self._connect()
-                cursor = raw.cursor() if self.dialect_name == "postgresql" else None
+                # Rows in binary: timestamps and numbers decode without parsing text.
+                cursor = raw.cursor(binary=True) if self.dialect_name == "postgresql" else None
                 return _Connection(raw, self._generation, cursor)
             except BaseException as exc:
                 self._slots.put_nowait(None)

@@ -232,7 +232,7 @@ class MembersState(rx.State):
         lang = await self._apply_preferences(saved)
         # The form already shows what was saved unless the rules rewrote a value
         # (``example.com`` -> ``https://example.com``): re-mount only then.
-        self._show(saved, lang, remount=form_values(saved) != {**shown, **form})
+        self._show(saved, lang, typed={**shown, **form})
         return self._report(lang, "saved", ok=True)
 
     @rx.event
@@ -270,18 +270,19 @@ class MembersState(rx.State):
         self.status, self.status_ok = i18n.text(lang, key), ok
 
     def _show(
-        self, profile: UserPublic, lang: str, *, form: bool = True, remount: bool = True
+        self, profile: UserPublic, lang: str, *, form: bool = True, typed: dict | None = None
     ) -> None:
         """Show ``profile``; only the vars whose value changed go to the browser.
 
         ``form=False``: everything but the form, which keeps what it shows.
-        ``remount=False``: the form's inputs already hold these values (this tab's own
-        save): its defaults move, nothing is re-mounted.
+        ``typed``: what the form's inputs hold (this tab's own save): its defaults
+        move, and it is re-mounted only if the stored values differ from those.
         """
         card = card_key(profile, lang)
         shown = read_only_values(profile, lang) if card != self._card else {}
         if form:
-            shown |= {"profile": form_values(profile), "errors": {}, "stale": ""}
+            values = form_values(profile)
+            shown |= {"profile": values, "errors": {}, "stale": ""}
         for name, value in shown.items():
             if self.get_value(name) != value:
                 setattr(self, name, value)
@@ -291,7 +292,7 @@ class MembersState(rx.State):
             self._expected = stored_values(profile)
             if self._pending is not None:
                 self._pending = None
-            if remount:
+            if values != typed:
                 self.form_key += 1
 
 
